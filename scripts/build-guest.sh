@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Build the guest userland pieces, each cached by the hash of its inputs:
+#   busybox  - Debian's busybox-static:arm64
+#   fio      - built statically from Debian's fio source package
+#   programs - the project's guest C++ programs (tools/guest/*.cpp), static arm64
+# Prints "name=path" lines for build-initramfs.sh.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+dl=$MTETAG_CACHE/dl
+mkdir -p "$dl"
+
+build_busybox() {
+	local ver dir
+	ver=$(apt-cache policy busybox-static:arm64 | awk '/Candidate:/ {print $2}')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || die "busybox-static:arm64 unknown to apt: run scripts/setup-host.sh"
+	dir=$MTETAG_CACHE/busybox-$(input_hash "busybox-static:arm64 $ver")
+	if [ ! -x "$dir/bin/busybox" ]; then
+		log "fetching busybox-static:arm64 $ver"
+		rm -rf "$dir" && mkdir -p "$dir/deb"
+		(cd "$dir/deb" && apt-get download -qq "busybox-static:arm64=$ver" >/dev/null)
+		dpkg -x "$dir"/deb/*.deb "$dir/x"
+		mkdir -p "$dir/bin" && cp "$dir/x/bin/busybox" "$dir/bin/busybox"
+		rm -rf "$dir/deb" "$dir/x"
+	fi
+	echo "busybox=$dir/bin/busybox"
+}
+
+build_fio() {
+	local ver dir opts
+	ver=$(apt-cache showsrc fio 2>/dev/null | awk '/^Version:/ {print $2; exit}')
+	[ -n "$ver" ] || die "no fio source package: needs a deb-src entry (run scripts/setup-host.sh)"
+	dir=$MTETAG_CACHE/fio-$(input_hash "fio $ver" "gcc $(cross_gcc_version)")
+	if [ ! -x "$dir/fio" ]; then
+		log "building fio $ver statically for arm64 (about 40 s)"
+		rm -rf "$dir" && mkdir -p "$dir/src"
+		(cd "$dir/src" && apt-get source -qq --download-only "fio=$ver" >/dev/null &&
+			dpkg-source -x --skip-patches ./*.dsc tree >/dev/null)
+		opts=""
+		for f in numa rdma rados rbd http gfapi libnfs pmem xnvme libzbc tcmalloc dfs lex; do
+			opts="$opts --disable-$f"
+		done
+		# shellcheck disable=SC2086
+		(cd "$dir/src/tree" && ./configure --cc="${CROSS_COMPILE}gcc" --build-static \
+			--disable-native $opts >/dev/null && make -s -j"$JOBS" fio >/dev/null 2>&1)
+		cp "$dir/src/tree/fio" "$dir/fio"
+		"${CROSS_COMPILE}strip" "$dir/fio"
+		rm -rf "$dir/src"
+	fi
+	echo "fio=$dir/fio"
+}
+
+build_programs() {
+	local src=$MTETAG_ROOT/tools/guest dir f out
+	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" -- "$src" "$0")
+	if [ ! -f "$dir/.done" ]; then
+		rm -rf "$dir" && mkdir -p "$dir"
+		for f in "$src"/*.cpp; do
+			out=$dir/$(basename "$f" .cpp)
+			log "cross-compiling tools/guest/${f##*/}"
+			"${CROSS_COMPILE}g++" -std=c++20 -O2 -Wall -Wextra -Werror -static -pthread \
+				-march=armv8.5-a+memtag -I"$src" -o "$out" "$f"
+			"${CROSS_COMPILE}strip" "$out"
+		done
+		touch "$dir/.done"
+	fi
+	echo "programs=$dir"
+}
+
+build_busybox
+build_fio
+build_programs

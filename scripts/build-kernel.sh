@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Build the arm64 guest kernel: Debian's linux-source-6.12, the in-repo include/ overlay and the
+# mm/hooks/ series, allnoconfig + scripts/kernel/virt.config. Cached under $MTETAG_CACHE by the
+# hash of those inputs; prints the kernel directory on stdout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+dir=$(kernel_dir)
+src=$dir/src
+obj=$dir/build
+fragment=$MTETAG_ROOT/scripts/kernel/virt.config
+make_k() { make -s -C "$src" O="$obj" ARCH=$ARCH CROSS_COMPILE=$CROSS_COMPILE "$@"; }
+
+if [ -f "$dir/.done" ]; then
+	echo "$dir"
+	exit 0
+fi
+
+tarball=/usr/src/linux-source-6.12.tar.xz
+[ -f "$tarball" ] || die "$tarball missing: run scripts/setup-host.sh as root"
+
+if [ ! -f "$dir/.src-done" ]; then
+	log "extracting $(basename "$tarball") into $dir (cold cache, about 30 s)"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	tar -C "$dir" -xf "$tarball"
+	mv "$dir/linux-source-6.12" "$src"
+	# New files (the hook header) are overlaid; patches change existing files only.
+	cp -r "$MTETAG_ROOT/include/." "$src/include/"
+	for p in "$MTETAG_ROOT"/mm/hooks/*.patch; do
+		[ -e "$p" ] || continue
+		log "applying ${p#"$MTETAG_ROOT"/}"
+		patch -s -p1 -N -d "$src" <"$p" || die "patch ${p##*/} does not apply to 6.12"
+	done
+	touch "$dir/.src-done"
+fi
+
+mkdir -p "$obj"
+log "configuring (allnoconfig + ${fragment#"$MTETAG_ROOT"/})"
+make_k allnoconfig
+"$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
+make_k olddefconfig
+# A dependency can silently drop an option: every fragment line must be in the result.
+lost=$(grep -E '^CONFIG_' "$fragment" | while IFS= read -r line; do
+	grep -qxF -- "$line" "$obj/.config" || echo "$line"
+done
+sed -n 's/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' "$fragment" | while read -r opt; do
+	grep -q "^$opt=" "$obj/.config" && echo "# $opt is not set"
+done || true)
+[ -z "$lost" ] || die "config options did not stick (missing dependency?):
+$lost"
+
+log "building Image and modules with -j$JOBS (cold cache: about 4 min)"
+make_k -j"$JOBS" Image modules
+rm -rf "$dir/modules"
+make_k INSTALL_MOD_PATH="$dir/modules" INSTALL_MOD_STRIP=1 modules_install
+make_k -s kernelrelease >"$dir/release"
+touch "$dir/.done"
+echo "$dir"

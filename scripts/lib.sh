@@ -1,0 +1,54 @@
+# Shared helpers for mtetag's build and run scripts. Source it; do not run it.
+# shellcheck shell=bash
+
+MTETAG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MTETAG_CACHE=${MTETAG_CACHE:-$HOME/.cache/mtetag}
+ARCH=arm64
+CROSS_COMPILE=aarch64-linux-gnu-
+JOBS=${JOBS:-$(nproc)}
+export ARCH CROSS_COMPILE MTETAG_ROOT MTETAG_CACHE
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Hash of the named files/directories' contents plus any extra strings: the cache key.
+# Usage: input_hash STRING... -- PATH...
+input_hash() {
+	local strings=() paths=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do strings+=("$1"); shift; done
+	[ $# -gt 0 ] && shift
+	paths=("$@")
+	{
+		printf '%s\n' "${strings[@]}"
+		if [ ${#paths[@]} -gt 0 ]; then
+			find "${paths[@]}" -type f -print0 2>/dev/null | LC_ALL=C sort -z |
+				xargs -0 -r sha256sum | sed "s|$MTETAG_ROOT/||"
+		fi
+	} | sha256sum | cut -c1-16
+}
+
+cross_gcc_version() { "${CROSS_COMPILE}gcc" -dumpfullversion; }
+kernel_src_version() { dpkg-query -W -f='${Version}' linux-source-6.12; }
+
+# Key of the kernel build: source package, hook patches, the hook header, config, compiler.
+kernel_key() {
+	input_hash "linux-source-6.12 $(kernel_src_version)" "gcc $(cross_gcc_version)" -- \
+		"$MTETAG_ROOT/mm/hooks" "$MTETAG_ROOT/include" \
+		"$MTETAG_ROOT/scripts/kernel" "$MTETAG_ROOT/scripts/build-kernel.sh"
+}
+kernel_dir() { echo "$MTETAG_CACHE/kernel-$(kernel_key)"; }
+
+# Build the host tools (CMake) once per source change; prints the build directory.
+host_build() {
+	local dir=$MTETAG_CACHE/host-build
+	cmake -S "$MTETAG_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
+		die "cmake configure failed"
+	cmake --build "$dir" -j"$JOBS" >"$dir.log" 2>&1 || { cat "$dir.log" >&2; die "host build failed"; }
+	echo "$dir"
+}
+
+# QEMU's RAM for a layout: data plus its 1/32 carve-out.
+vm_ram_mib() { echo $(($1 + $1 / 32)); }
+# The emulated machine; make-dtb.sh must dump its tree with exactly these options.
+QEMU_MACHINE=virt,mte=on
+QEMU_CPU=max,pauth-impdef=on

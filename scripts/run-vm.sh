@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Boot the emulated MTE machine and run guest tests, or a shell.
+#   run-vm.sh [--data-mib N] [--smp N] [--timeout S] [--name NAME] [--append ARGS]
+#             [--module KO]... [--dtgen ARG]... (--shell | TEST...)
+# The console streams to stdout and is kept in $MTETAG_CACHE/logs/. The exit status is the
+# guest's verdict from mtetag-tapcollect: a missing result or any kernel oops/BUG/WARN/KASAN
+# report/hung task fails the run.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+data_mib=2048 smp=2 timeout=600 name="" append="" shell=0
+modules=() dtgen=() tests=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--data-mib) data_mib=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--name) name=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
+	--module) modules+=("$2"); shift 2 ;;
+	--dtgen) dtgen+=("$2"); shift 2 ;;
+	--shell) shell=1; shift ;;
+	-*) die "unknown option $1" ;;
+	*) tests+=("$1"); shift ;;
+	esac
+done
+[ "$shell" = 1 ] || [ ${#tests[@]} -gt 0 ] || die "name a test or --shell"
+
+kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
+initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" ${modules[@]+"${modules[@]}"})
+dtb=$("$MTETAG_ROOT/scripts/make-dtb.sh" "$data_mib" "$smp" ${dtgen[@]+"${dtgen[@]}"})
+hb=$(host_build)
+qemu=${QEMU:-qemu-system-aarch64}
+
+# oops=panic + panic=-1: any oops ends the run at once instead of wedging the guest.
+cmdline="console=ttyAMA0 oops=panic panic=-1 mtetag.data_mib=$data_mib $append"
+qemu_args=(-machine "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$smp"
+	-m "$(vm_ram_mib "$data_mib")M" -kernel "$kdir/build/arch/arm64/boot/Image"
+	-initrd "$initrd" -dtb "$dtb" -display none -nic none -no-reboot)
+
+if [ "$shell" = 1 ]; then
+	exec "$qemu" "${qemu_args[@]}" -serial mon:stdio -append "$cmdline mtetag.shell=1"
+fi
+
+mkdir -p "$MTETAG_CACHE/logs"
+log_file=$MTETAG_CACHE/logs/$(date +%Y%m%d-%H%M%S)-${name:-${tests[0]}}.log
+list=$(IFS=,; echo "${tests[*]}")
+log "booting ($data_mib MiB data + $((data_mib / 32)) MiB carve-out, smp $smp): ${tests[*]}"
+log "console log: $log_file"
+set +e
+timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio \
+	-append "$cmdline mtetag.tests=$list" </dev/null 2>&1 | tee "$log_file"
+qemu_rc=${PIPESTATUS[0]}
+set -e
+[ "$qemu_rc" = 124 ] && log "timed out after $timeout s"
+ln -sf "$log_file" "$MTETAG_CACHE/logs/latest.log"
+"$hb/mtetag-tapcollect" "$log_file" "${tests[@]}"

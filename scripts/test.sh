@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# `make test`: host tests (GoogleTest via CTest), then the guest suites, each in its own boot.
+# Ends with exactly one line "N passed, N failed" (", N skipped" when any); exit 1 on failure.
+#   test.sh [SUITE...]    (default: every suite)
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# name | run-vm.sh options | tests (one boot each)
+SUITES=(
+	"machine|--data-mib 512 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog"
+)
+
+passed=0 failed=0 skipped=0
+count() { # add the counts of one "... N passed, N failed[, N skipped]" line
+	local line=$1 p f s
+	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<<"$line")
+	f=$(sed -n 's/.* \([0-9]\+\) failed.*/\1/p' <<<"$line")
+	s=$(sed -n 's/.* \([0-9]\+\) skipped.*/\1/p' <<<"$line")
+	passed=$((passed + ${p:-0})) failed=$((failed + ${f:-0})) skipped=$((skipped + ${s:-0}))
+}
+
+want=" $* "
+selected() { [ "$want" = "  " ] || [[ $want == *" $1 "* ]]; }
+
+if selected host; then
+	log "host tests"
+	if hb=$(host_build); then
+		out=$(cd "$hb" && ctest --output-on-failure 2>&1)
+		echo "$out" | grep -E '(Failed|Passed|Not Run)|tests passed' >&2
+		total=$(sed -n 's/.*tests failed out of \([0-9]\+\).*/\1/p' <<<"$out")
+		nfail=$(sed -n 's/.* \([0-9]\+\) tests failed out of.*/\1/p' <<<"$out")
+		if [ -n "$total" ]; then
+			passed=$((passed + total - nfail)) failed=$((failed + nfail))
+		else
+			failed=$((failed + 1))
+		fi
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
+for suite in "${SUITES[@]}"; do
+	IFS='|' read -r name opts tests <<<"$suite"
+	selected "$name" || selected guest || [ "$want" = "  " ] || continue
+	log "guest suite $name: $tests"
+	# shellcheck disable=SC2086
+	verdict=$("$MTETAG_ROOT/scripts/run-vm.sh" --name "$name" $opts $tests | tee /dev/stderr |
+		grep '^guest: ' | tail -n 1)
+	if [ -n "$verdict" ]; then
+		count "$verdict"
+	else
+		log "suite $name produced no verdict"
+		failed=$((failed + 1))
+	fi
+done
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" = 0 ]
