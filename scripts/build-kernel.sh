@@ -26,7 +26,7 @@ if [ ! -f "$dir/.src-done" ]; then
 	tar -C "$dir" -xf "$tarball"
 	mv "$dir/linux-source-6.12" "$src"
 	# New files (the hook header) are overlaid; patches change existing files only.
-	cp -r "$MTETAG_ROOT/include/." "$src/include/"
+	[ ! -d "$MTETAG_ROOT/include" ] || cp -r "$MTETAG_ROOT/include/." "$src/include/"
 	for p in "$MTETAG_ROOT"/mm/hooks/*.patch; do
 		[ -e "$p" ] || continue
 		log "applying ${p#"$MTETAG_ROOT"/}"
