@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the portable core needs from its surroundings: the kernel's own headers in the module,
+ * small stand-ins with the same names in the host tests (tests/host), so that the very same
+ * core sources run in both.
+ */
+#ifndef _MTETAG_CORE_COMPAT_H
+#define _MTETAG_CORE_COMPAT_H
+
+#ifdef __KERNEL__
+#include <linux/bug.h>
+#include <linux/errno.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/types.h>
+#include <linux/vmalloc.h>
+
+#define mtp_zalloc_array(n, size) kvcalloc(n, size, GFP_KERNEL)
+#define mtp_free_array(p) kvfree(p)
+
+#else /* host */
+#include "host_compat.h"
+#endif
+
+#endif /* _MTETAG_CORE_COMPAT_H */

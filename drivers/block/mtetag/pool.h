@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mtetag object pool: the portable core (kernel module and host tests build this file).
+ *
+ * Storage is made of 4 KiB store pages of two tiers: tag pages of the MTE carve-out (free to
+ * use while no data page they cover is tagged) and overflow pages of ordinary RAM, owned by
+ * one device each and bounded by its mem_limit. A store page is in one state:
+ *
+ *   TAGS    a tag page that serves tags: holds no object, ever (invariant I1)
+ *   EMPTY   no object: a tag page in the pool's free list, or an overflow spare
+ *   PACKED  objects back to back from offset 0 up to @tail, each behind a struct mtp_obj_hdr
+ *   HUGE    one incompressible page stored raw, its owner recorded in the page descriptor
+ *
+ * Objects never straddle a store page and callers hold slots, not addresses: moving an object
+ * (eviction, compaction) copies its bytes and rewrites the one slot that names it.
+ *
+ * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
+ * protects every page descriptor, list and counter here and every slot of every owner.
+ * Nothing here sleeps or allocates; pages come in through mtp_pool_add_spare().
+ */
+#ifndef _MTETAG_POOL_H
+#define _MTETAG_POOL_H
+
+#include "core_compat.h"
+
+#define MTP_PAGE_SIZE 4096u
+#define MTP_OBJ_ALIGN 8u
+#define MTP_BUCKET_SHIFT 6 /* free-tail classes of 64 bytes: find a fitting page in O(64) */
+#define MTP_NR_BUCKETS (MTP_PAGE_SIZE >> MTP_BUCKET_SHIFT)
+#define MTP_MAX_OWNERS 256
+#define MTP_OWNER_DEAD 0xffffu
+/* Above this compressed size an object is stored raw: it would fill a page anyway. */
+#define MTP_HUGE_THRESHOLD 3584u
+/* Squeeze a page in place once this many bytes of it are holes. */
+#define MTP_SQUEEZE_GARBAGE 1024u
+
+enum mtp_page_state { MTP_TAGS, MTP_EMPTY, MTP_PACKED, MTP_HUGE };
+
+/* Inline header of a packed object: which slot of which owner names it. */
+struct mtp_obj_hdr {
+	u32 slot;  /* index in the owner's slot table */
+	u16 owner; /* owner id, MTP_OWNER_DEAD once freed */
+	u16 len;   /* payload bytes following the header */
+};
+
+struct mtp_owner;
+
+/* One store page. Tag pages' descriptors sit in an array; overflow ones come with their page. */
+struct mtp_page {
+	void *addr;              /* the 4 KiB of storage */
+	struct list_head node;   /* free list, a bucket, or the spare list */
+	struct mtp_owner *owner; /* overflow: the owning device; huge: the object's owner */
+	u32 tag_index;           /* index in the carve-out, or MTP_NOT_TAG for overflow */
+	u32 tagged;              /* tag pages: bit n set = covered data page n is tagged */
+	u32 huge_slot;           /* HUGE: the slot that names the page */
+	u16 tail;                /* PACKED: first free byte */
+	u16 live;                /* PACKED: bytes of live objects, headers included */
+	u16 nr_live;             /* PACKED: live objects */
+	u8 state;                /* enum mtp_page_state */
+	u8 bucket;               /* PACKED: free-tail class it is listed under */
+};
+
+#define MTP_NOT_TAG 0xffffffffu
+
+/* A slot of a device: empty, a same-filled page, or an object somewhere in the pool. */
+struct mtp_slot {
+	union {
+		struct mtp_page *page; /* MTP_SLOT_OBJ */
+		u64 fill;              /* MTP_SLOT_SAME: the repeated word */
+	};
+	u16 offset; /* of the object header in the page (packed) */
+	u16 len;    /* compressed length; MTP_PAGE_SIZE when stored raw */
+	u32 kind;   /* enum mtp_slot_kind */
+};
+
+enum mtp_slot_kind { MTP_SLOT_EMPTY, MTP_SLOT_SAME, MTP_SLOT_OBJ };
+
+/* Per-device accounting, kept under pool->lock. */
+struct mtp_owner_stats {
+	u64 compr_bytes;  /* payload bytes of this owner's objects (both tiers) */
+	u64 tag_bytes;    /* of which in tag pages */
+	u64 nr_objects;   /* objects stored */
+	u64 same_pages;   /* slots holding a same-filled page */
+	u64 huge_pages;   /* objects stored raw */
+	u64 huge_since;   /* raw objects ever stored */
+	u64 ovf_pages;    /* overflow pages held (mem_used_total / 4 KiB) */
+	u64 ovf_max;      /* most overflow pages ever held */
+	u64 evicted_in;   /* objects of this owner moved out of a tag page */
+	u64 squeezed;     /* pages squeezed or emptied by compaction */
+};
+
+struct mtp_owner {
+	struct mtp_slot *slots;
+	u32 nr_slots;
+	u16 id;
+	u64 ovf_limit;                        /* most overflow pages; 0 = no limit */
+	struct list_head ovf_buckets[MTP_NR_BUCKETS]; /* its partly used overflow pages */
+	struct mtp_owner_stats st;
+};
+
+struct mtp_pool_stats {
+	u64 tag_pages;       /* store pages in the carve-out */
+	u64 tag_serving;     /* of which serve tags */
+	u64 tag_empty;       /* of which are free */
+	u64 tag_used;        /* of which hold objects (packed or huge) */
+	u64 spare_pages;     /* overflow pages waiting in the spare list */
+	u64 evictions;       /* tag pages emptied for tags */
+	u64 evicted_objects; /* objects moved by those evictions */
+	u64 evicted_bytes;   /* payload bytes moved by them */
+	u64 evict_lost;      /* objects that found no room: must stay 0 */
+	u64 tag_marks;       /* data pages marked tagged */
+	u64 tag_clears;      /* data pages marked untagged */
+	u64 returns;         /* tag pages given back to the pool */
+};
+
+struct mtp_pool_ops {
+	/* Free an overflow page and its descriptor; called under pool->lock, must not sleep. */
+	void (*free_page)(struct mtp_page *page);
+};
+
+struct mtp_pool {
+	spinlock_t lock;
+	const struct mtp_pool_ops *ops;
+	struct mtp_page *tag;                          /* descriptors of the carve-out */
+	u32 nr_tag;
+	u32 headroom;                                  /* empty tag pages kept for evictions */
+	u32 spare_max;                                 /* spare overflow pages kept, not freed */
+	struct list_head tag_empty;                    /* free tag pages, coldest first */
+	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
+	struct list_head spare;                        /* empty overflow pages */
+	struct mtp_owner *owners[MTP_MAX_OWNERS];
+	struct mtp_pool_stats st;
+};
+
+int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_tag_pages);
+void mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr);
+void mtp_pool_destroy(struct mtp_pool *pool);
+void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page);
+u32 mtp_pool_nr_spare(struct mtp_pool *pool);
+
+int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots);
+void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner);
+
+int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf,
+	      u32 len);
+void mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill);
+int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf, u32 *len,
+	     u64 *fill);
+void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot);
+
+u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 bit);
+bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 bit);
+bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index);
+
+u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner);
+int mtp_check(struct mtp_pool *pool);
+
+#endif /* _MTETAG_POOL_H */

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Host stand-ins for the few kernel facilities the portable core uses: fixed-width types,
+ * errno values, an IRQ-saving spinlock (a pthread mutex), list_head and allocation.
+ */
+#ifndef _MTETAG_HOST_COMPAT_H
+#define _MTETAG_HOST_COMPAT_H
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int64_t s64;
+
+#define PAGE_SIZE 4096UL
+#define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
+#define WARN_ON_ONCE(c) (!!(c))
+#define WARN_ON(c) (!!(c))
+#ifndef __cplusplus /* the C++ tests include this header only for the types */
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#define max(a, b) ((a) > (b) ? (a) : (b))
+#endif
+#define lockdep_assert_held(l) ((void)(l))
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define __must_hold(l)
+
+typedef struct {
+	pthread_mutex_t m;
+} spinlock_t;
+#define spin_lock_init(l) pthread_mutex_init(&(l)->m, NULL)
+#define spin_lock_irqsave(l, flags) ((void)(flags), pthread_mutex_lock(&(l)->m))
+#define spin_unlock_irqrestore(l, flags) ((void)(flags), pthread_mutex_unlock(&(l)->m))
+
+#define mtp_zalloc_array(n, size) calloc(n, size)
+#define mtp_free_array(p) free(p)
+
+struct list_head {
+	struct list_head *next, *prev;
+};
+
+static inline void INIT_LIST_HEAD(struct list_head *h)
+{
+	h->next = h;
+	h->prev = h;
+}
+
+static inline void __list_add(struct list_head *n, struct list_head *prev, struct list_head *next)
+{
+	next->prev = n;
+	n->next = next;
+	n->prev = prev;
+	prev->next = n;
+}
+
+static inline void list_add(struct list_head *n, struct list_head *h)
+{
+	__list_add(n, h, h->next);
+}
+
+static inline void list_add_tail(struct list_head *n, struct list_head *h)
+{
+	__list_add(n, h->prev, h);
+}
+
+static inline void list_del_init(struct list_head *e)
+{
+	e->next->prev = e->prev;
+	e->prev->next = e->next;
+	INIT_LIST_HEAD(e);
+}
+
+static inline int list_empty(const struct list_head *h)
+{
+	return h->next == h;
+}
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+#define list_entry(ptr, type, member) container_of(ptr, type, member)
+#define list_first_entry(h, type, member) list_entry((h)->next, type, member)
+#define list_first_entry_or_null(h, type, member) \
+	(list_empty(h) ? NULL : list_first_entry(h, type, member))
+
+#endif /* _MTETAG_HOST_COMPAT_H */

@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: GPL-2.0
+// The portable pool core (drivers/block/mtetag/pool.c) against a reference model.
+#include <gtest/gtest.h>
+
+extern "C" {
+#include "pool.h"
+}
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <thread>
+#include <vector>
+
+namespace {
+
+std::atomic<long> g_ovf_pages{0};
+
+void free_ovf(struct mtp_page *pg)
+{
+	std::free(pg->addr);
+	delete pg;
+	g_ovf_pages--;
+}
+
+const mtp_pool_ops kOps = {free_ovf};
+
+struct Expect {
+	enum { Empty, Same, Bytes } kind = Empty;
+	std::uint64_t fill = 0;
+	std::vector<std::uint8_t> bytes;
+};
+
+class PoolTest : public ::testing::Test {
+protected:
+	void SetUp() override { make_pool(64); }
+
+	void TearDown() override
+	{
+		for (auto &o : owners_)
+			mtp_owner_destroy(&pool_, o.get());
+		mtp_pool_destroy(&pool_);
+		std::free(carve_);
+		EXPECT_EQ(g_ovf_pages.load(), 0) << "overflow pages leaked";
+	}
+
+	void make_pool(std::uint32_t tag_pages)
+	{
+		carve_ = static_cast<std::uint8_t *>(std::aligned_alloc(4096, tag_pages * 4096ul));
+		ASSERT_EQ(mtp_pool_init(&pool_, &kOps, tag_pages), 0);
+		mtp_pool_set_tag_addr(&pool_, 0, carve_, tag_pages);
+		for (std::uint32_t i = 0; i < tag_pages; i++)
+			ASSERT_TRUE(mtp_tag_return(&pool_, i));
+	}
+
+	mtp_owner *add_owner(std::uint32_t slots)
+	{
+		owners_.push_back(std::make_unique<mtp_owner>());
+		EXPECT_EQ(mtp_owner_init(&pool_, owners_.back().get(), slots), 0);
+		return owners_.back().get();
+	}
+
+	void add_spare()
+	{
+		auto *pg = new mtp_page{};
+		pg->addr = std::aligned_alloc(4096, 4096);
+		g_ovf_pages++;
+		mtp_pool_add_spare(&pool_, pg);
+	}
+
+	// Write like the driver does: supply an overflow page whenever the pool asks for one.
+	int write(mtp_owner *o, std::uint32_t slot, const std::vector<std::uint8_t> &b)
+	{
+		int err;
+		while ((err = mtp_write(&pool_, o, slot, b.data(), b.size())) == -EAGAIN)
+			add_spare();
+		return err;
+	}
+
+	::testing::AssertionResult matches(mtp_owner *o, std::uint32_t slot, const Expect &e)
+	{
+		std::vector<std::uint8_t> buf(4096);
+		std::uint32_t len = 0;
+		std::uint64_t fill = 0;
+		int kind = mtp_read(&pool_, o, slot, buf.data(), &len, &fill);
+		switch (e.kind) {
+		case Expect::Empty:
+			if (kind == MTP_SLOT_EMPTY)
+				return ::testing::AssertionSuccess();
+			break;
+		case Expect::Same:
+			if (kind == MTP_SLOT_SAME && fill == e.fill)
+				return ::testing::AssertionSuccess();
+			break;
+		case Expect::Bytes:
+			buf.resize(len);
+			if (kind == MTP_SLOT_OBJ && buf == e.bytes)
+				return ::testing::AssertionSuccess();
+			break;
+		}
+		return ::testing::AssertionFailure() << "slot " << slot << " kind " << kind;
+	}
+
+	mtp_pool pool_;
+	std::uint8_t *carve_ = nullptr;
+	std::vector<std::unique_ptr<mtp_owner>> owners_;
+};
+
+std::vector<std::uint8_t> random_bytes(std::mt19937_64 &rng, std::uint32_t len)
+{
+	std::vector<std::uint8_t> v(len);
+	for (auto &b : v)
+		b = static_cast<std::uint8_t>(rng());
+	return v;
+}
+
+std::uint32_t random_len(std::mt19937_64 &rng)
+{
+	switch (rng() % 4) {
+	case 0:
+		return 4096; // raw
+	case 1:
+		return 1 + rng() % 200;
+	default:
+		return 1 + rng() % MTP_HUGE_THRESHOLD;
+	}
+}
+
+} // namespace
+
+TEST_F(PoolTest, TagTierFirstThenOverflow)
+{
+	mtp_owner *o = add_owner(1024);
+	std::mt19937_64 rng(1);
+	std::uint32_t slot = 0;
+	// Until only the headroom is left, data lands in the carve-out and costs no RAM.
+	while (pool_.st.tag_empty > pool_.headroom || o->st.ovf_pages == 0) {
+		ASSERT_EQ(write(o, slot++, random_bytes(rng, 2000)), 0);
+		if (o->st.ovf_pages == 0) {
+			EXPECT_EQ(o->st.tag_bytes, o->st.compr_bytes);
+		}
+	}
+	EXPECT_EQ(pool_.st.tag_empty, pool_.headroom);
+	EXPECT_GT(o->st.compr_bytes, o->st.tag_bytes);
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, SameFilledTakesNoSpace)
+{
+	mtp_owner *o = add_owner(16);
+	for (std::uint32_t i = 0; i < 16; i++)
+		mtp_write_same(&pool_, o, i, i * 0x0101010101010101ull);
+	EXPECT_EQ(o->st.same_pages, 16u);
+	EXPECT_EQ(o->st.compr_bytes, 0u);
+	EXPECT_EQ(pool_.st.tag_used, 0u);
+	EXPECT_TRUE(matches(o, 3, {Expect::Same, 3 * 0x0101010101010101ull, {}}));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, MemLimitRefusesAndKeepsOldData)
+{
+	mtp_owner *o = add_owner(4096);
+	o->ovf_limit = 2;
+	std::mt19937_64 rng(2);
+	std::map<std::uint32_t, Expect> model;
+	std::uint32_t slot = 0;
+	int err = 0;
+	while (err == 0 && slot < 4096) {
+		auto b = random_bytes(rng, 4096);
+		err = write(o, slot, b);
+		if (err == 0)
+			model[slot] = {Expect::Bytes, 0, b};
+		slot++;
+	}
+	EXPECT_EQ(err, -ENOSPC);
+	EXPECT_EQ(o->st.ovf_pages, 2u);
+	// A refused overwrite leaves the slot's old data in place.
+	EXPECT_EQ(write(o, 0, random_bytes(rng, 4096)), -ENOSPC);
+	for (auto &[s, e] : model)
+		EXPECT_TRUE(matches(o, s, e));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, MarkEvictsEveryObjectAndNeverFails)
+{
+	mtp_owner *o = add_owner(2048);
+	std::mt19937_64 rng(3);
+	std::map<std::uint32_t, Expect> model;
+	for (std::uint32_t s = 0; s < 300; s++) {
+		auto b = random_bytes(rng, random_len(rng));
+		ASSERT_EQ(write(o, s, b), 0);
+		model[s] = {Expect::Bytes, 0, b};
+	}
+	add_spare(); // what the driver keeps in reserve for the hook
+	for (std::uint32_t t = 0; t < pool_.nr_tag; t++) {
+		if (mtp_pool_nr_spare(&pool_) < 2)
+			add_spare();
+		mtp_tag_mark(&pool_, t, t % 32);
+		ASSERT_EQ(pool_.tag[t].state, MTP_TAGS);
+		ASSERT_EQ(mtp_check(&pool_), 0) << t;
+	}
+	EXPECT_EQ(pool_.st.evict_lost, 0u);
+	EXPECT_EQ(o->st.tag_bytes, 0u);
+	EXPECT_GT(pool_.st.evictions, 0u);
+	for (auto &[s, e] : model)
+		EXPECT_TRUE(matches(o, s, e));
+	// Clearing the last tagged page lets the tag page back into the pool.
+	EXPECT_TRUE(mtp_tag_clear(&pool_, 5, 5));
+	EXPECT_TRUE(mtp_tag_return(&pool_, 5));
+	EXPECT_FALSE(mtp_tag_return(&pool_, 6));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, MarkIsIdempotentAndReturnWaitsForLastPage)
+{
+	mtp_tag_mark(&pool_, 7, 1);
+	mtp_tag_mark(&pool_, 7, 1);
+	mtp_tag_mark(&pool_, 7, 2);
+	EXPECT_EQ(pool_.st.tag_marks, 2u);
+	EXPECT_FALSE(mtp_tag_clear(&pool_, 7, 1));
+	EXPECT_FALSE(mtp_tag_return(&pool_, 7));
+	EXPECT_TRUE(mtp_tag_clear(&pool_, 7, 2));
+	mtp_tag_mark(&pool_, 7, 3); // tagged again inside the grace period
+	EXPECT_FALSE(mtp_tag_return(&pool_, 7));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, CompactFreesSparseOverflowPages)
+{
+	mtp_owner *o = add_owner(4096);
+	std::mt19937_64 rng(4);
+	std::map<std::uint32_t, Expect> model;
+	for (std::uint32_t s = 0; s < 1200; s++) {
+		auto b = random_bytes(rng, 500);
+		ASSERT_EQ(write(o, s, b), 0);
+		model[s] = {Expect::Bytes, 0, b};
+	}
+	for (std::uint32_t s = 0; s < 1200; s++) {
+		if (s % 4) {
+			mtp_discard(&pool_, o, s);
+			model[s] = {};
+		}
+	}
+	std::uint64_t before = o->st.ovf_pages;
+	EXPECT_GT(mtp_compact(&pool_, o), 0u);
+	EXPECT_LT(o->st.ovf_pages, before);
+	for (auto &[s, e] : model)
+		EXPECT_TRUE(matches(o, s, e));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, BadArgumentsAreRefused)
+{
+	mtp_owner *o = add_owner(4);
+	std::vector<std::uint8_t> b(4000);
+	EXPECT_EQ(mtp_write(&pool_, o, 4, b.data(), 10), -EINVAL);
+	EXPECT_EQ(mtp_write(&pool_, o, 0, b.data(), 0), -EINVAL);
+	EXPECT_EQ(mtp_write(&pool_, o, 0, b.data(), MTP_HUGE_THRESHOLD + 1), -EINVAL);
+	std::uint32_t len;
+	std::uint64_t fill;
+	EXPECT_EQ(mtp_read(&pool_, o, 9, b.data(), &len, &fill), -EINVAL);
+	EXPECT_EQ(mtp_tag_mark(&pool_, pool_.nr_tag, 0), 0u);
+	EXPECT_FALSE(mtp_tag_clear(&pool_, 0, 32));
+}
+
+// Random operation sequences against the model; every invariant checked after every step.
+TEST_F(PoolTest, RandomOperationsMatchModel)
+{
+	mtp_owner *a = add_owner(600);
+	mtp_owner *b = add_owner(600);
+	a->ovf_limit = 60;
+	std::mt19937_64 rng(5);
+	std::map<std::pair<mtp_owner *, std::uint32_t>, Expect> model;
+	for (int step = 0; step < 20000; step++) {
+		mtp_owner *o = rng() % 2 ? a : b;
+		std::uint32_t s = rng() % 600;
+		Expect &e = model[{o, s}];
+		switch (rng() % 10) {
+		case 0:
+		case 1:
+		case 2: {
+			auto bytes = random_bytes(rng, random_len(rng));
+			int err = write(o, s, bytes);
+			ASSERT_TRUE(err == 0 || (err == -ENOSPC && o == a)) << err;
+			if (!err)
+				e = {Expect::Bytes, 0, bytes};
+			break;
+		}
+		case 3:
+			e = {Expect::Same, rng(), {}};
+			mtp_write_same(&pool_, o, s, e.fill);
+			break;
+		case 4:
+			mtp_discard(&pool_, o, s);
+			e = {};
+			break;
+		case 5:
+			if (mtp_pool_nr_spare(&pool_) < 2)
+				add_spare();
+			mtp_tag_mark(&pool_, rng() % pool_.nr_tag, rng() % 32);
+			break;
+		case 6: {
+			std::uint32_t t = rng() % pool_.nr_tag;
+			for (std::uint32_t bit = 0; bit < 32; bit++)
+				if (mtp_tag_clear(&pool_, t, bit))
+					mtp_tag_return(&pool_, t);
+			break;
+		}
+		case 7:
+			if (rng() % 50 == 0)
+				mtp_compact(&pool_, o);
+			break;
+		default:
+			ASSERT_TRUE(matches(o, s, e)) << "step " << step;
+		}
+		ASSERT_EQ(mtp_check(&pool_), 0) << "step " << step;
+	}
+	EXPECT_EQ(pool_.st.evict_lost, 0u);
+	for (auto &[key, e] : model)
+		ASSERT_TRUE(matches(key.first, key.second, e));
+}
+
+// Writers and readers on their own slots while another thread tags and untags the carve-out.
+TEST_F(PoolTest, ConcurrentIoAgainstEviction)
+{
+	constexpr int kThreads = 3;
+	constexpr std::uint32_t kSlots = 400;
+	mtp_owner *o = add_owner(kThreads * kSlots);
+	std::atomic<bool> stop{false};
+	std::atomic<long> bad{0};
+	std::mutex spare_lock;
+	auto supply = [&] {
+		std::lock_guard<std::mutex> g(spare_lock);
+		add_spare();
+	};
+	for (int i = 0; i < 4; i++)
+		supply();
+	std::thread tagger([&] {
+		std::mt19937_64 rng(99);
+		while (!stop) {
+			if (mtp_pool_nr_spare(&pool_) < 4)
+				supply();
+			std::uint32_t t = rng() % pool_.nr_tag, bit = rng() % 32;
+			mtp_tag_mark(&pool_, t, bit);
+			if (mtp_tag_clear(&pool_, t, bit))
+				mtp_tag_return(&pool_, t);
+		}
+	});
+	std::vector<std::thread> io;
+	for (int t = 0; t < kThreads; t++) {
+		io.emplace_back([&, t] {
+			std::mt19937_64 rng(t);
+			std::vector<std::vector<std::uint8_t>> mine(kSlots);
+			std::vector<std::uint8_t> buf(4096);
+			for (int step = 0; step < 20000; step++) {
+				std::uint32_t i = rng() % kSlots, slot = t * kSlots + i;
+				if (rng() % 2) {
+					auto bytes = random_bytes(rng, random_len(rng));
+					int err;
+					while ((err = mtp_write(&pool_, o, slot, bytes.data(),
+								bytes.size())) == -EAGAIN)
+						supply();
+					if (err)
+						bad++;
+					else
+						mine[i] = bytes;
+				} else if (!mine[i].empty()) {
+					std::uint32_t len = 0;
+					std::uint64_t fill;
+					int kind = mtp_read(&pool_, o, slot, buf.data(), &len, &fill);
+					if (kind != MTP_SLOT_OBJ || len != mine[i].size() ||
+					    !std::equal(mine[i].begin(), mine[i].end(), buf.begin()))
+						bad++;
+				}
+			}
+		});
+	}
+	for (auto &th : io)
+		th.join();
+	stop = true;
+	tagger.join();
+	EXPECT_EQ(bad.load(), 0);
+	EXPECT_EQ(pool_.st.evict_lost, 0u);
+	EXPECT_GT(pool_.st.evictions, 0u);
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
