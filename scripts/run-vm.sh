@@ -27,19 +27,21 @@ done
 [ "$shell" = 1 ] || [ ${#tests[@]} -gt 0 ] || die "name a test or --shell"
 
 kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
-initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" ${modules[@]+"${modules[@]}"})
+# The product's module is always in the guest; a test that wants the stock kernel skips modprobe.
+modules+=("$("$MTETAG_ROOT/scripts/build-module.sh")")
+initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" "${modules[@]}")
 dtb=$("$MTETAG_ROOT/scripts/make-dtb.sh" "$data_mib" "$smp" ${dtgen[@]+"${dtgen[@]}"})
 hb=$(host_build)
 qemu=${QEMU:-qemu-system-aarch64}
 
 # oops=panic + panic=-1: any oops ends the run at once instead of wedging the guest.
-cmdline="console=ttyAMA0 oops=panic panic=-1 mtetag.data_mib=$data_mib $append"
+cmdline="console=ttyAMA0 oops=panic panic=-1 mtguest.data_mib=$data_mib $append"
 qemu_args=(-machine "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$smp"
 	-m "$(vm_ram_mib "$data_mib")M" -kernel "$kdir/build/arch/arm64/boot/Image"
 	-initrd "$initrd" -dtb "$dtb" -display none -nic none -no-reboot)
 
 if [ "$shell" = 1 ]; then
-	exec "$qemu" "${qemu_args[@]}" -serial mon:stdio -append "$cmdline mtetag.shell=1"
+	exec "$qemu" "${qemu_args[@]}" -serial mon:stdio -append "$cmdline mtguest.shell=1"
 fi
 
 mkdir -p "$MTETAG_CACHE/logs"
@@ -49,7 +51,7 @@ log "booting ($data_mib MiB data + $((data_mib / 32)) MiB carve-out, smp $smp): 
 log "console log: $log_file"
 set +e
 timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio \
-	-append "$cmdline mtetag.tests=$list" </dev/null 2>&1 | tee "$log_file"
+	-append "$cmdline mtguest.tests=$list" </dev/null 2>&1 | tee "$log_file"
 qemu_rc=${PIPESTATUS[0]}
 set -e
 [ "$qemu_rc" = 124 ] && log "timed out after $timeout s"

@@ -8,6 +8,7 @@ set -uo pipefail
 # name | run-vm.sh options | tests (one boot each)
 SUITES=(
 	"machine|--data-mib 512 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog"
+	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog"
 )
 
 passed=0 failed=0 skipped=0

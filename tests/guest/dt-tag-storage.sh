@@ -2,7 +2,7 @@
 # The tag-storage node reached the kernel as DESIGN.md section 2 describes it.
 . /tests/lib.sh
 tap_plan 6
-data_mib=$(cmdline_param mtetag.data_mib)
+data_mib=$(cmdline_param mtguest.data_mib)
 data=$((data_mib * 1024 * 1024))
 tag_base=$((0x40000000 + data))
 node=$(printf '/proc/device-tree/reserved-memory/tag-storage@%x' "$tag_base")

@@ -2,7 +2,7 @@
 # The carve-out stays out of the page allocator: MemTotal is below the data memory alone.
 . /tests/lib.sh
 tap_plan 2
-data_kb=$(($(cmdline_param mtetag.data_mib) * 1024))
+data_kb=$(($(cmdline_param mtguest.data_mib) * 1024))
 total_kb=$(meminfo_kb MemTotal)
 echo "MemTotal=${total_kb} kB, data memory=${data_kb} kB, carve-out=$((data_kb / 32)) kB"
 check "MemTotal <= data memory (carve-out excluded)" test "$total_kb" -le "$data_kb"

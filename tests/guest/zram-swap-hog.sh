@@ -12,7 +12,7 @@ echo $((total_kb * 2))K >/sys/block/zram0/disksize
 mkswap /dev/zram0 >/dev/null
 swapon /dev/zram0
 check "SwapTotal grew to disksize" test "$(meminfo_kb SwapTotal)" -ge $((total_kb * 2 - 4))
-pagehog 150 42 2
+pagehog --percent 150 --seed 42
 check "every page of a 1.5x RAM hog reads back intact" test $? = 0
 cat /sys/block/zram0/mm_stat
 swapoff /dev/zram0

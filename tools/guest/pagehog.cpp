@@ -1,27 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
-// pagehog: touch more anonymous memory than the guest has, with realistic page content, so
-// the kernel must swap; then read every page back and compare it with what was written.
-//   pagehog <percent of MemTotal> [seed] [threads]
+// pagehog: fill anonymous memory with realistic page content (zero, same-filled, random and
+// text pages), make the kernel swap it, then read every page back and compare it with what
+// was written.
+//   pagehog --percent N [--seed S] [--threads T] [--pageout] [--after-fill CMD] [--stat FILE]...
+// --percent: of MemTotal (above 100 the kernel must swap); --pageout: MADV_PAGEOUT the whole
+// area after filling it; --after-fill: a shell command run before verifying (swapoff, say);
+// --stat: files (sysfs statistics) printed once every page is written.
 // Prints one "pagehog:" summary line; exit 0 only when every page matched.
 #include "pagegen.hpp"
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <sys/mman.h>
 #include <thread>
 #include <vector>
 
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
 namespace {
 
 long meminfo_kb(const std::string &key)
 {
 	std::ifstream in("/proc/meminfo");
-	std::string name;
+	std::string name, unit;
 	long value;
-	std::string unit;
 	while (in >> name >> value) {
 		std::getline(in, unit);
 		if (name == key + ":")
@@ -30,27 +38,62 @@ long meminfo_kb(const std::string &key)
 	return -1;
 }
 
+struct Options {
+	long percent = 0;
+	std::uint64_t seed = 1;
+	unsigned threads = 2;
+	bool pageout = false;
+	std::string after_fill;
+	std::vector<std::string> stats;
+};
+
+bool parse(int argc, char **argv, Options &o)
+{
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		if (a == "--pageout") {
+			o.pageout = true;
+			continue;
+		}
+		if (i + 1 >= argc)
+			return false;
+		const char *v = argv[++i];
+		if (a == "--percent")
+			o.percent = std::strtol(v, nullptr, 0);
+		else if (a == "--seed")
+			o.seed = std::strtoull(v, nullptr, 0);
+		else if (a == "--threads")
+			o.threads = std::strtoul(v, nullptr, 0);
+		else if (a == "--after-fill")
+			o.after_fill = v;
+		else if (a == "--stat")
+			o.stats.push_back(v);
+		else
+			return false;
+	}
+	return o.percent > 0 && o.threads > 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		std::fprintf(stderr, "usage: pagehog PERCENT_OF_MEMTOTAL [SEED] [THREADS]\n");
+	Options opt;
+	if (!parse(argc, argv, opt)) {
+		std::fprintf(stderr, "usage: pagehog --percent N [--seed S] [--threads T] [--pageout]"
+				     " [--after-fill CMD] [--stat FILE]...\n");
 		return 2;
 	}
-	const long percent = std::strtol(argv[1], nullptr, 0);
-	const std::uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 0) : 1;
-	const unsigned threads = argc > 3 ? std::strtoul(argv[3], nullptr, 0) : 2;
 	const long memtotal_kb = meminfo_kb("MemTotal");
-	if (percent <= 0 || memtotal_kb <= 0 || threads == 0) {
-		std::fprintf(stderr, "pagehog: bad arguments or no /proc/meminfo\n");
+	if (memtotal_kb <= 0) {
+		std::fprintf(stderr, "pagehog: no MemTotal in /proc/meminfo\n");
 		return 2;
 	}
-	const std::size_t pages = static_cast<std::size_t>(memtotal_kb) * percent / 100 / 4;
+	const std::size_t pages = static_cast<std::size_t>(memtotal_kb) * opt.percent / 100 / 4;
+	const std::size_t bytes = pages * mtetag::kPageSize;
 	const mtetag::PageMix mix;
 
-	auto *mem = static_cast<std::uint8_t *>(mmap(nullptr, pages * mtetag::kPageSize,
-						     PROT_READ | PROT_WRITE,
+	auto *mem = static_cast<std::uint8_t *>(mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
 						     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 						     -1, 0));
 	if (mem == MAP_FAILED) {
@@ -58,18 +101,18 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	// Only base pages: a THP would hide the per-page swap path.
-	madvise(mem, pages * mtetag::kPageSize, MADV_NOHUGEPAGE);
+	madvise(mem, bytes, MADV_NOHUGEPAGE);
 
 	std::atomic<std::size_t> mismatches{0};
 	auto run = [&](bool verify) {
 		std::vector<std::thread> pool;
-		for (unsigned t = 0; t < threads; t++)
+		for (unsigned t = 0; t < opt.threads; t++)
 			pool.emplace_back([&, t] {
-				for (std::size_t i = t; i < pages; i += threads) {
+				for (std::size_t i = t; i < pages; i += opt.threads) {
 					std::uint8_t *page = mem + i * mtetag::kPageSize;
 					if (!verify)
-						mtetag::fill_page(page, seed, i, mix);
-					else if (!mtetag::check_page(page, seed, i, mix))
+						mtetag::fill_page(page, opt.seed, i, mix);
+					else if (!mtetag::check_page(page, opt.seed, i, mix))
 						mismatches++;
 				}
 			});
@@ -77,9 +120,23 @@ int main(int argc, char **argv)
 			th.join();
 	};
 	run(false);
+	if (opt.pageout && madvise(mem, bytes, MADV_PAGEOUT) != 0)
+		std::perror("pagehog: madvise(MADV_PAGEOUT)");
 	const long swapped_kb = meminfo_kb("SwapTotal") - meminfo_kb("SwapFree");
+	for (const std::string &path : opt.stats) {
+		std::ifstream in(path);
+		std::string text;
+		std::getline(in, text);
+		std::printf("after-fill %s: %s\n", path.c_str(), text.c_str());
+	}
+	std::fflush(stdout);
+	int cmd_rc = 0;
+	if (!opt.after_fill.empty()) {
+		cmd_rc = std::system(opt.after_fill.c_str());
+		std::printf("after-fill command '%s' exited %d\n", opt.after_fill.c_str(), cmd_rc);
+	}
 	run(true);
 	std::printf("pagehog: pages=%zu mib=%zu memtotal_kb=%ld swapped_kb=%ld mismatches=%zu\n",
 		    pages, pages / 256, memtotal_kb, swapped_kb, mismatches.load());
-	return mismatches == 0 ? 0 : 1;
+	return mismatches == 0 && cmd_rc == 0 ? 0 : 1;
 }

@@ -179,7 +179,7 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 		list_add(&pg->node, &pool->spare);
 		pool->st.spare_pages++;
 	} else {
-		pool->ops->free_page(pg);
+		pool->ops->free_overflow(pg);
 	}
 }
 
@@ -293,7 +293,7 @@ void mtp_pool_destroy(struct mtp_pool *pool)
 
 	while ((pg = list_first_entry_or_null(&pool->spare, struct mtp_page, node))) {
 		list_del_init(&pg->node);
-		pool->ops->free_page(pg);
+		pool->ops->free_overflow(pg);
 	}
 	pool->st.spare_pages = 0;
 	mtp_free_array(pool->tag);
@@ -303,7 +303,7 @@ void mtp_pool_destroy(struct mtp_pool *pool)
 /**
  * mtp_pool_add_spare() - hand the pool an empty overflow page to use without allocating
  * @pool: the pool
- * @page: descriptor with @addr set; the pool frees it through ops->free_page
+ * @page: descriptor with @addr set; the pool frees it through ops->free_overflow
  */
 void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 {

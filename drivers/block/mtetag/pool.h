@@ -115,7 +115,7 @@ struct mtp_pool_stats {
 
 struct mtp_pool_ops {
 	/* Free an overflow page and its descriptor; called under pool->lock, must not sleep. */
-	void (*free_page)(struct mtp_page *page);
+	void (*free_overflow)(struct mtp_page *page);
 };
 
 struct mtp_pool {

@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtetag: compressed swap in the idle part of the MTE tag-storage carve-out.
+ *
+ * The module finds the carve-out, builds one pool over its free pages and offers zram-style
+ * block devices on top; overflow beyond the carve-out comes from ordinary RAM as in zram.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ctype.h>
+#include <linux/device.h>
+#include <linux/kasan-enabled.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "mtetag.h"
+
+/* Overflow pages kept ready for writes and evictions. */
+#define MTETAG_SPARES 16
+/* Default disksize: the carve-out times a typical lz4 ratio for anonymous memory. */
+#define MTETAG_DEFAULT_RATIO 4
+/* Largest disksize accepted, in multiples of RAM. */
+#define MTETAG_MAX_RAM_MULTIPLE 16
+
+static unsigned int num_devices = 1;
+module_param(num_devices, uint, 0444);
+MODULE_PARM_DESC(num_devices, "Devices created at load (default 1)");
+
+static char *tag_region;
+module_param(tag_region, charp, 0444);
+MODULE_PARM_DESC(tag_region,
+		 "<tag base>,<tag size>,<data base> in hex: a carve-out for kernels whose device tree lacks arm,mte-tag-storage (the range must not be allocator memory)");
+
+static char *disksize = "auto";
+module_param(disksize, charp, 0444);
+MODULE_PARM_DESC(disksize,
+		 "Disk size of new devices: auto (4x the carve-out, the default), 0 (uninitialised, as zram), or a size such as 1G");
+
+struct mtp_pool mtetag_pool;
+
+static void free_overflow_page(struct mtp_page *page)
+{
+	free_page((unsigned long)page->addr);
+	kfree(page);
+}
+
+static const struct mtp_pool_ops mtetag_pool_ops = {
+	.free_overflow = free_overflow_page,
+};
+
+/**
+ * mtetag_refill_spares() - top up the pool's spare overflow pages
+ * @gfp: allocation flags of the caller's context
+ *
+ * Return: 0 when the pool has at least one spare page, -ENOMEM otherwise.
+ */
+int mtetag_refill_spares(gfp_t gfp)
+{
+	while (mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES) {
+		struct mtp_page *page = kzalloc(sizeof(*page), gfp);
+
+		if (page)
+			page->addr = (void *)__get_free_page(gfp);
+		if (!page || !page->addr) {
+			kfree(page);
+			break;
+		}
+		mtp_pool_add_spare(&mtetag_pool, page);
+	}
+	return mtp_pool_nr_spare(&mtetag_pool) ? 0 : -ENOMEM;
+}
+
+/**
+ * mtetag_max_disksize() - the largest disksize a device accepts
+ *
+ * Return: MTETAG_MAX_RAM_MULTIPLE times RAM, in bytes.
+ */
+u64 mtetag_max_disksize(void)
+{
+	return (u64)totalram_pages() * MTETAG_MAX_RAM_MULTIPLE << PAGE_SHIFT;
+}
+
+/**
+ * mtetag_default_disksize() - disksize of a device created at load or by hot_add
+ *
+ * Return: bytes, 0 for an uninitialised device.
+ */
+u64 mtetag_default_disksize(void)
+{
+	u64 size;
+
+	if (!strcmp(disksize, "auto"))
+		return (u64)mtetag_pool.nr_tag * PAGE_SIZE * MTETAG_DEFAULT_RATIO;
+	size = PAGE_ALIGN(memparse(disksize, NULL));
+	return min(size, mtetag_max_disksize());
+}
+
+static ssize_t hot_add_show(const struct class *class, const struct class_attribute *attr,
+			    char *buf)
+{
+	int id = mtetag_dev_add();
+
+	return id < 0 ? id : sysfs_emit(buf, "%d\n", id);
+}
+static struct class_attribute class_attr_hot_add = __ATTR_RO(hot_add);
+
+static ssize_t hot_remove_store(const struct class *class, const struct class_attribute *attr,
+				const char *buf, size_t len)
+{
+	int id, err;
+
+	err = kstrtoint(buf, 10, &id);
+	if (err)
+		return err;
+	if (id < 0)
+		return -EINVAL;
+	err = mtetag_dev_remove(id);
+	return err ? err : len;
+}
+static CLASS_ATTR_WO(hot_remove);
+
+static struct attribute *mtetag_control_attrs[] = {
+	&class_attr_hot_add.attr,
+	&class_attr_hot_remove.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(mtetag_control);
+
+static const struct class mtetag_control_class = {
+	.name = "mtetag-control",
+	.class_groups = mtetag_control_groups,
+};
+
+static int __init mtetag_init(void)
+{
+	u32 nr_tag = 0;
+	int i, err;
+
+	if (kasan_hw_tags_enabled()) {
+		pr_err("KASAN hardware tags tag every kernel page: the carve-out is never idle\n");
+		return -ENODEV;
+	}
+	if (strcmp(disksize, "auto") && !isdigit(*disksize)) {
+		pr_err("disksize=%s: expected auto, 0 or a size\n", disksize);
+		return -EINVAL;
+	}
+	err = mtetag_discover(tag_region);
+	if (err)
+		return err;
+	for (i = 0; i < mtetag_nr_regions; i++)
+		nr_tag += mtetag_regions[i].tag_size >> PAGE_SHIFT;
+	err = mtp_pool_init(&mtetag_pool, &mtetag_pool_ops, nr_tag);
+	if (err)
+		goto unmap;
+	mtetag_scan_tagged();
+	err = mtetag_refill_spares(GFP_KERNEL);
+	if (err)
+		goto destroy_pool;
+	err = mtetag_blk_init();
+	if (err)
+		goto destroy_pool;
+	err = class_register(&mtetag_control_class);
+	if (err)
+		goto blk_exit;
+	for (i = 0; i < num_devices; i++) {
+		err = mtetag_dev_add();
+		if (err < 0)
+			goto remove_devices;
+	}
+	return 0;
+
+remove_devices:
+	mtetag_dev_remove_all();
+	class_unregister(&mtetag_control_class);
+blk_exit:
+	mtetag_blk_exit();
+destroy_pool:
+	mtp_pool_destroy(&mtetag_pool);
+unmap:
+	mtetag_unmap_regions();
+	return err;
+}
+
+static void __exit mtetag_exit(void)
+{
+	class_unregister(&mtetag_control_class);
+	mtetag_dev_remove_all();
+	mtetag_blk_exit();
+	mtp_pool_destroy(&mtetag_pool);
+	mtetag_unmap_regions();
+}
+
+module_init(mtetag_init);
+module_exit(mtetag_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Compressed swap in the idle MTE tag-storage carve-out");

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mtetag: compressed swap in the idle part of the MTE tag-storage carve-out.
+ *
+ * Lock order: dev->init_lock (rw_semaphore, sysfs and reset) -> pool.lock (spinlock, IRQ-safe).
+ * The I/O path takes only pool.lock and a per-CPU stream (local_lock).
+ */
+#ifndef _MTETAG_H
+#define _MTETAG_H
+
+#include <linux/atomic.h>
+#include <linux/blkdev.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+
+#include "comp.h"
+#include "pool.h"
+
+#define MTETAG_MAX_REGIONS 8
+#define MTETAG_DATA_PAGES_PER_TAG_PAGE 32 /* 4 bits of tag per 16 bytes: 1/32 */
+
+/* One carve-out and the data memory whose tags it holds. */
+struct mtetag_region {
+	phys_addr_t tag_base;   /* first byte of the carve-out */
+	phys_addr_t tag_size;   /* bytes of carve-out: mem_size / 32 */
+	phys_addr_t mem_base;   /* first byte of the tagged data memory */
+	phys_addr_t mem_size;   /* bytes of tagged data memory */
+	u32 block_size;         /* bytes of carve-out mapping one contiguous data range */
+	u32 first_tag_page;     /* index of its first page in the pool */
+	void *addr;             /* the carve-out, mapped write-back */
+	char name[64];          /* device-tree node, or "tag_region" for the parameter */
+};
+
+struct mtetag_io_stats {
+	atomic64_t failed_reads;  /* reads that returned an error */
+	atomic64_t failed_writes; /* writes that returned an error */
+	atomic64_t invalid_io;    /* requests beyond the disk or misaligned */
+	atomic64_t notify_free;   /* swap slots freed through swap_slot_free_notify */
+};
+
+struct mtetag_dev {
+	struct gendisk *disk;
+	int id;
+	struct rw_semaphore init_lock; /* disksize, algorithm, reset */
+	bool claim;                    /* being reset or removed: no new openers */
+	u64 disksize;                  /* bytes; 0 while not initialised */
+	u64 mem_limit;                 /* most bytes of RAM for overflow; 0 = no limit */
+	char comp_name[16];            /* algorithm chosen for the next initialisation */
+	struct mtetag_comp comp;       /* live while initialised */
+	struct mtp_owner owner;        /* slots and accounting in the pool */
+	struct mtetag_io_stats io;
+};
+
+extern struct mtp_pool mtetag_pool;
+extern struct mtetag_region mtetag_regions[MTETAG_MAX_REGIONS];
+extern int mtetag_nr_regions;
+
+int mtetag_discover(const char *param);
+void mtetag_unmap_regions(void);
+void mtetag_scan_tagged(void);
+int mtetag_refill_spares(gfp_t gfp);
+u64 mtetag_default_disksize(void);
+u64 mtetag_max_disksize(void);
+
+int mtetag_dev_add(void);
+int mtetag_dev_remove(int id);
+void mtetag_dev_remove_all(void);
+int mtetag_blk_init(void);
+void mtetag_blk_exit(void);
+void mtetag_submit_bio(struct bio *bio);
+void mtetag_slot_free_notify(struct block_device *bdev, unsigned long index);
+
+
+#endif /* _MTETAG_H */

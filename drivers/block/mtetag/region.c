@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtetag carve-out discovery: "arm,mte-tag-storage" reserved-memory nodes (or the tag_region
+ * parameter), their validation, the mapping of the carve-out and the load-time scan for data
+ * pages that are tagged already.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/io.h>
+#include <linux/kernel.h>
+#include <linux/mm.h>
+#include <linux/of.h>
+#include <linux/of_address.h>
+#include <linux/of_reserved_mem.h>
+#include <linux/string.h>
+#include <asm/mte.h>
+
+#include "mtetag.h"
+
+struct mtetag_region mtetag_regions[MTETAG_MAX_REGIONS];
+int mtetag_nr_regions;
+
+static __printf(2, 3) int reject(const struct mtetag_region *r, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	pr_err("%s: rejected: %pV\n", r->name, &vaf);
+	va_end(args);
+	return -EINVAL;
+}
+
+static bool ranges_overlap(phys_addr_t a, phys_addr_t a_size, phys_addr_t b, phys_addr_t b_size)
+{
+	return a < b + b_size && b < a + a_size;
+}
+
+/* The rules of the binding (DESIGN.md section 2); a message names the node and the rule. */
+static int check_region(const struct mtetag_region *r)
+{
+	int i;
+
+	if (!r->tag_size || !r->mem_size)
+		return reject(r, "empty range");
+	if (!PAGE_ALIGNED(r->tag_base) || !PAGE_ALIGNED(r->tag_size) ||
+	    !PAGE_ALIGNED(r->mem_base) || !PAGE_ALIGNED(r->mem_size))
+		return reject(r, "ranges must be page aligned");
+	if (r->tag_size * MTETAG_DATA_PAGES_PER_TAG_PAGE != r->mem_size)
+		return reject(r, "size %pa is not 1/32 of the tagged memory (%pa)", &r->tag_size, &r->mem_size);
+	if (!r->block_size || r->block_size % PAGE_SIZE || r->tag_size % r->block_size)
+		return reject(r, "block-size %u is not a multiple of 4 KiB dividing the size", r->block_size);
+	if (ranges_overlap(r->tag_base, r->tag_size, r->mem_base, r->mem_size))
+		return reject(r, "carve-out overlaps the memory it tags");
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		const struct mtetag_region *o = &mtetag_regions[i];
+
+		if (ranges_overlap(r->tag_base, r->tag_size, o->tag_base, o->tag_size) ||
+		    ranges_overlap(r->mem_base, r->mem_size, o->mem_base, o->mem_size) ||
+		    ranges_overlap(r->tag_base, r->tag_size, o->mem_base, o->mem_size) ||
+		    ranges_overlap(o->tag_base, o->tag_size, r->mem_base, r->mem_size))
+			return reject(r, "overlaps %s", o->name);
+	}
+	return 0;
+}
+
+/* The carve-out must not belong to the page allocator: every page reserved or not RAM at all. */
+static int check_not_allocator_memory(const struct mtetag_region *r)
+{
+	unsigned long pfn;
+
+	for (pfn = PHYS_PFN(r->tag_base); pfn < PHYS_PFN(r->tag_base + r->tag_size); pfn++) {
+		if (pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn)))
+			return reject(r, "page %#lx of the carve-out belongs to the page allocator",
+				      pfn);
+	}
+	return 0;
+}
+
+static int add_region(struct mtetag_region *r)
+{
+	int err;
+
+	if (mtetag_nr_regions == MTETAG_MAX_REGIONS)
+		return reject(r, "more than %d regions", MTETAG_MAX_REGIONS);
+	err = check_region(r);
+	if (!err)
+		err = check_not_allocator_memory(r);
+	if (err)
+		return err;
+	r->addr = memremap(r->tag_base, r->tag_size, MEMREMAP_WB);
+	if (!r->addr)
+		return reject(r, "cannot map the carve-out");
+	mtetag_regions[mtetag_nr_regions++] = *r;
+	return 0;
+}
+
+static int parse_node(struct device_node *np, struct mtetag_region *r)
+{
+	struct device_node *mem;
+	struct reserved_mem *rmem;
+	struct resource res, extra;
+	int err;
+
+	snprintf(r->name, sizeof(r->name), "%pOF", np);
+	rmem = of_reserved_mem_lookup(np);
+	if (!rmem)
+		return reject(r, "not a reserved-memory region");
+	r->tag_base = rmem->base;
+	r->tag_size = rmem->size;
+	if (of_property_read_u32(np, "block-size", &r->block_size))
+		return reject(r, "no block-size");
+	mem = of_parse_phandle(np, "tagged-memory", 0);
+	if (!mem)
+		return reject(r, "tagged-memory does not name a node");
+	err = of_address_to_resource(mem, 0, &res);
+	if (!err && !of_address_to_resource(mem, 1, &extra))
+		err = -E2BIG;
+	of_node_put(mem);
+	if (err)
+		return reject(r, "tagged-memory must have exactly one range");
+	r->mem_base = res.start;
+	r->mem_size = resource_size(&res);
+	return 0;
+}
+
+/* tag_region=<tag base>,<tag size>,<data base>: for kernels without the device-tree node. */
+static int parse_param(const char *param, struct mtetag_region *r)
+{
+	unsigned long long base, size, mem;
+
+	strscpy(r->name, "tag_region", sizeof(r->name));
+	if (sscanf(param, "%llx,%llx,%llx", &base, &size, &mem) != 3)
+		return reject(r, "expected <tag base>,<tag size>,<data base> in hex, got %s", param);
+	r->tag_base = base;
+	r->tag_size = size;
+	r->mem_base = mem;
+	r->mem_size = size * MTETAG_DATA_PAGES_PER_TAG_PAGE;
+	r->block_size = PAGE_SIZE;
+	return 0;
+}
+
+/**
+ * mtetag_discover() - find, validate and map every carve-out
+ * @param: the tag_region module parameter, or NULL/empty to read the device tree
+ *
+ * Invalid regions are skipped with a message naming them.
+ *
+ * Return: 0 when at least one valid region was found, -ENODEV otherwise.
+ */
+int mtetag_discover(const char *param)
+{
+	struct device_node *np;
+	struct mtetag_region r;
+	u32 pages = 0;
+	int i;
+
+	if (param && *param) {
+		memset(&r, 0, sizeof(r));
+		if (!parse_param(param, &r))
+			add_region(&r);
+	} else {
+		for_each_compatible_node(np, NULL, "arm,mte-tag-storage") {
+			memset(&r, 0, sizeof(r));
+			if (!of_device_is_available(np))
+				continue;
+			if (!parse_node(np, &r))
+				add_region(&r);
+		}
+	}
+	if (!mtetag_nr_regions) {
+		pr_err("no valid arm,mte-tag-storage region: nothing to serve\n");
+		return -ENODEV;
+	}
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		mtetag_regions[i].first_tag_page = pages;
+		pages += mtetag_regions[i].tag_size >> PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/**
+ * mtetag_unmap_regions() - undo the mappings of mtetag_discover()
+ */
+void mtetag_unmap_regions(void)
+{
+	while (mtetag_nr_regions > 0)
+		memunmap(mtetag_regions[--mtetag_nr_regions].addr);
+}
+
+/**
+ * mtetag_scan_tagged() - mark the tag pages of data pages tagged before the module loaded
+ *
+ * Every tag page starts serving tags; the ones that cover no tagged page join the pool.
+ */
+void mtetag_scan_tagged(void)
+{
+	int i;
+
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		struct mtetag_region *r = &mtetag_regions[i];
+		unsigned long first = PHYS_PFN(r->mem_base);
+		unsigned long pfn, nr_tag = r->tag_size >> PAGE_SHIFT;
+		unsigned long tagged = 0, idx, free_before = mtetag_pool.st.tag_empty;
+
+		mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, nr_tag);
+		for (pfn = first; pfn < PHYS_PFN(r->mem_base + r->mem_size); pfn++) {
+			if (!pfn_valid(pfn) || !page_mte_tagged(pfn_to_page(pfn)))
+				continue;
+			idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
+				     (pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE);
+			tagged++;
+		}
+		for (idx = 0; idx < nr_tag; idx++)
+			mtp_tag_return(&mtetag_pool, r->first_tag_page + idx);
+		pr_info("%s: tags %pa+%pa for data %pa+%pa, block-size %u: %lu data pages tagged, %llu of %lu tag pages free\n",
+			r->name, &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size,
+			r->block_size, tagged, mtetag_pool.st.tag_empty - free_before, nr_tag);
+	}
+}
