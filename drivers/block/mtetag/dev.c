@@ -17,7 +17,7 @@
 #include "mtetag.h"
 
 #define SECTORS_PER_PAGE_SHIFT (PAGE_SHIFT - SECTOR_SHIFT)
-#define SECTORS_PER_PAGE (1 << SECTORS_PER_PAGE_SHIFT)
+#define SECTORS_PER_PAGE BIT(SECTORS_PER_PAGE_SHIFT)
 /* Keep this many overflow pages ready so that a write rarely allocates under pressure. */
 #define MTETAG_SPARES_LOW 8
 
@@ -119,8 +119,10 @@ static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 off
 	int err;
 
 	if (bv->bv_len == PAGE_SIZE && !offset) {
-		err = write ? write_page(mt, bv->bv_page, index) : read_page(mt, bv->bv_page, index);
-		if (!write && !err)
+		if (write)
+			return write_page(mt, bv->bv_page, index);
+		err = read_page(mt, bv->bv_page, index);
+		if (!err)
 			flush_dcache_page(bv->bv_page);
 		return err;
 	}
@@ -453,7 +455,8 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
 
 /*
  * The carve-out, one line: tag pages total serving pool free (shared by every device), this
- * device's bytes in the pool and in overflow, then the eviction counters (shared).
+ * device's bytes in the pool and in overflow, the eviction and tag counters (shared), spare
+ * overflow pages (shared) and the RAM of this device's slots plus the pool's descriptors.
  */
 static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -462,6 +465,7 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 	struct mtp_pool_stats st;
 	unsigned long flags;
 	ssize_t n;
+	u64 meta;
 
 	down_read(&mt->init_lock);
 	spin_lock_irqsave(&mtetag_pool.lock, flags);
@@ -470,11 +474,14 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 		own = mt->owner.st;
 	spin_unlock_irqrestore(&mtetag_pool.lock, flags);
 	up_read(&mt->init_lock);
-	n = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu\n",
+	meta = (u64)mt->owner.nr_slots * sizeof(struct mtp_slot) +
+	       (u64)mtetag_pool.nr_tag * sizeof(struct mtp_page);
+	n = sysfs_emit(buf,
+		       "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu %10llu\n",
 		       st.tag_pages, st.tag_serving, st.tag_used, st.tag_empty, own.tag_bytes,
 		       own.compr_bytes - own.tag_bytes, st.evictions, st.evicted_objects,
 		       st.evicted_bytes, st.evict_lost, st.tag_marks, st.tag_clears, st.returns,
-		       st.spare_pages);
+		       st.spare_pages, meta);
 	return n;
 }
 

@@ -106,6 +106,7 @@ static ssize_t hot_add_show(const struct class *class, const struct class_attrib
 
 	return id < 0 ? id : sysfs_emit(buf, "%d\n", id);
 }
+
 static struct class_attribute class_attr_hot_add = __ATTR_RO(hot_add);
 
 static ssize_t hot_remove_store(const struct class *class, const struct class_attribute *attr,

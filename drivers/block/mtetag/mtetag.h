@@ -70,5 +70,4 @@ void mtetag_blk_exit(void);
 void mtetag_submit_bio(struct bio *bio);
 void mtetag_slot_free_notify(struct block_device *bdev, unsigned long index);
 
-
 #endif /* _MTETAG_H */

@@ -52,11 +52,24 @@ static void relist(struct mtp_pool *pool, struct mtp_page *pg)
 	list_add(&pg->node, &buckets_of(pool, pg)[pg->bucket]);
 }
 
+/*
+ * The page with the least free tail that still fits @need, so that tails get filled: a few
+ * pages of the class just below the guaranteed fit first, then the smallest class that fits.
+ */
 static struct mtp_page *find_room(struct list_head *buckets, u32 need)
 {
-	u32 b;
+	struct mtp_page *pg;
+	u32 b = need >> MTP_BUCKET_SHIFT, probes = 0;
 
-	for (b = (need + (1u << MTP_BUCKET_SHIFT) - 1) >> MTP_BUCKET_SHIFT; b < MTP_NR_BUCKETS; b++)
+	if (b < MTP_NR_BUCKETS) {
+		list_for_each_entry(pg, &buckets[b], node) {
+			if (MTP_PAGE_SIZE - pg->tail >= need)
+				return pg;
+			if (++probes == MTP_FIT_PROBES)
+				break;
+		}
+	}
+	for (b++; b < MTP_NR_BUCKETS; b++)
 		if (!list_empty(&buckets[b]))
 			return list_first_entry(&buckets[b], struct mtp_page, node);
 	return NULL;
@@ -735,10 +748,11 @@ static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
 
 		if (hdr->owner != MTP_OWNER_DEAD) {
-			struct mtp_owner *o = hdr->owner < MTP_MAX_OWNERS ? pool->owners[hdr->owner] :
-									     NULL;
+			struct mtp_owner *o = NULL;
 			struct mtp_slot *s;
 
+			if (hdr->owner < MTP_MAX_OWNERS)
+				o = pool->owners[hdr->owner];
 			if (!o || hdr->slot >= o->nr_slots)
 				return -4;
 			s = &o->slots[hdr->slot];

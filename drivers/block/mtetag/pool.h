@@ -31,8 +31,10 @@
 #define MTP_OWNER_DEAD 0xffffu
 /* Above this compressed size an object is stored raw: it would fill a page anyway. */
 #define MTP_HUGE_THRESHOLD 3584u
-/* Squeeze a page in place once this many bytes of it are holes. */
-#define MTP_SQUEEZE_GARBAGE 1024u
+/* Squeeze a page in place once this many bytes of it are holes: density vs memmove work. */
+#define MTP_SQUEEZE_GARBAGE 256u
+/* Best fit looks at this many pages of the bucket just below the guaranteed fit. */
+#define MTP_FIT_PROBES 8
 
 enum mtp_page_state { MTP_TAGS, MTP_EMPTY, MTP_PACKED, MTP_HUGE };
 
@@ -119,7 +121,7 @@ struct mtp_pool_ops {
 };
 
 struct mtp_pool {
-	spinlock_t lock;
+	spinlock_t lock; /* everything below and every owner's slots: see the top */
 	const struct mtp_pool_ops *ops;
 	struct mtp_page *tag;                          /* descriptors of the carve-out */
 	u32 nr_tag;

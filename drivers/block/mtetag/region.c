@@ -49,9 +49,11 @@ static int check_region(const struct mtetag_region *r)
 	    !PAGE_ALIGNED(r->mem_base) || !PAGE_ALIGNED(r->mem_size))
 		return reject(r, "ranges must be page aligned");
 	if (r->tag_size * MTETAG_DATA_PAGES_PER_TAG_PAGE != r->mem_size)
-		return reject(r, "size %pa is not 1/32 of the tagged memory (%pa)", &r->tag_size, &r->mem_size);
+		return reject(r, "size %pa is not 1/32 of the tagged memory (%pa)",
+			      &r->tag_size, &r->mem_size);
 	if (!r->block_size || r->block_size % PAGE_SIZE || r->tag_size % r->block_size)
-		return reject(r, "block-size %u is not a multiple of 4 KiB dividing the size", r->block_size);
+		return reject(r, "block-size %u is not a multiple of 4 KiB dividing the size",
+			      r->block_size);
 	if (ranges_overlap(r->tag_base, r->tag_size, r->mem_base, r->mem_size))
 		return reject(r, "carve-out overlaps the memory it tags");
 	for (i = 0; i < mtetag_nr_regions; i++) {
@@ -133,7 +135,8 @@ static int parse_param(const char *param, struct mtetag_region *r)
 
 	strscpy(r->name, "tag_region", sizeof(r->name));
 	if (sscanf(param, "%llx,%llx,%llx", &base, &size, &mem) != 3)
-		return reject(r, "expected <tag base>,<tag size>,<data base> in hex, got %s", param);
+		return reject(r, "expected <tag base>,<tag size>,<data base> in hex, not %s",
+			      param);
 	r->tag_base = base;
 	r->tag_size = size;
 	r->mem_base = mem;

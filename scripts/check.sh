@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# make check: checkpatch.pl --strict (from the cached kernel tree) on the kernel sources and
+# the mm/hooks series. CAMELCASE is ignored: the only camel case is zstd's own API (cParams).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
+cp=$kdir/src/scripts/checkpatch.pl
+cd "$MTETAG_ROOT"
+status=0
+mapfile -t files < <(git ls-files 'drivers/*.[ch]' 'include/*.h')
+if [ ${#files[@]} -gt 0 ]; then
+	perl "$cp" --no-tree --strict --terse -q --ignore CAMELCASE -f "${files[@]}" || status=1
+fi
+for p in mm/hooks/*.patch; do
+	[ -e "$p" ] || continue
+	perl "$cp" --no-tree --strict -q --ignore CAMELCASE "$p" || status=1
+done
+[ $status = 0 ] && log "checkpatch --strict: clean"
+exit $status
