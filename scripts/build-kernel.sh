@@ -25,8 +25,10 @@ if [ ! -f "$dir/.src-done" ]; then
 	mkdir -p "$dir"
 	tar -C "$dir" -xf "$tarball"
 	mv "$dir/linux-source-6.12" "$src"
-	# New files (the hook header) are overlaid; patches change existing files only.
-	[ ! -d "$MTETAG_ROOT/include" ] || cp -r "$MTETAG_ROOT/include/." "$src/include/"
+	# New kernel files (the hook) are overlaid; patches change existing files only.
+	for d in include arch; do
+		[ ! -d "$MTETAG_ROOT/$d" ] || cp -r "$MTETAG_ROOT/$d/." "$src/$d/"
+	done
 	for p in "$MTETAG_ROOT"/mm/hooks/*.patch; do
 		[ -e "$p" ] || continue
 		log "applying ${p#"$MTETAG_ROOT"/}"

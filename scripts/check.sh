@@ -8,7 +8,7 @@ kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
 cp=$kdir/src/scripts/checkpatch.pl
 cd "$MTETAG_ROOT"
 status=0
-mapfile -t files < <(git ls-files 'drivers/*.[ch]' 'include/*.h')
+mapfile -t files < <(git ls-files 'drivers/*.[ch]' 'include/*.h' 'arch/*.[ch]')
 if [ ${#files[@]} -gt 0 ]; then
 	perl "$cp" --no-tree --strict --terse -q --ignore CAMELCASE -f "${files[@]}" || status=1
 fi

@@ -33,7 +33,7 @@ kernel_src_version() { dpkg-query -W -f='${Version}' linux-source-6.12; }
 # Key of the kernel build: source package, hook patches, the hook header, config, compiler.
 kernel_key() {
 	input_hash "linux-source-6.12 $(kernel_src_version)" "gcc $(cross_gcc_version)" -- \
-		"$MTETAG_ROOT/mm/hooks" "$MTETAG_ROOT/include" \
+		"$MTETAG_ROOT/mm/hooks" "$MTETAG_ROOT/include" "$MTETAG_ROOT/arch" \
 		"$MTETAG_ROOT/scripts/kernel" "$MTETAG_ROOT/scripts/build-kernel.sh"
 }
 kernel_dir() { echo "$MTETAG_CACHE/kernel-$(kernel_key)"; }

@@ -9,6 +9,7 @@ set -uo pipefail
 SUITES=(
 	"machine|--data-mib 512 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog"
 	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog"
+	"hook|--data-mib 512 --timeout 900|mtetag-stress"
 )
 
 passed=0 failed=0 skipped=0

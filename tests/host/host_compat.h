@@ -31,6 +31,7 @@ typedef int64_t s64;
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #endif
 #define lockdep_assert_held(l) ((void)(l))
+#define hweight32(x) ((u32)__builtin_popcount(x))
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define __must_hold(l)
 

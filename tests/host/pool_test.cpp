@@ -26,7 +26,19 @@ void free_ovf(struct mtp_page *pg)
 	g_ovf_pages--;
 }
 
-const mtp_pool_ops kOps = {free_ovf};
+std::atomic<bool> g_atomic_ok{false};
+
+mtp_page *alloc_atomic()
+{
+	if (!g_atomic_ok)
+		return nullptr;
+	auto *pg = new mtp_page{};
+	pg->addr = std::aligned_alloc(4096, 4096);
+	g_ovf_pages++;
+	return pg;
+}
+
+const mtp_pool_ops kOps = {free_ovf, alloc_atomic};
 
 struct Expect {
 	enum { Empty, Same, Bytes } kind = Empty;
@@ -198,7 +210,7 @@ TEST_F(PoolTest, MarkEvictsEveryObjectAndNeverFails)
 	for (std::uint32_t t = 0; t < pool_.nr_tag; t++) {
 		if (mtp_pool_nr_spare(&pool_) < 2)
 			add_spare();
-		mtp_tag_mark(&pool_, t, t % 32);
+		mtp_tag_mark(&pool_, t, 1u << (t % 32));
 		ASSERT_EQ(pool_.tag[t].state, MTP_TAGS);
 		ASSERT_EQ(mtp_check(&pool_), 0) << t;
 	}
@@ -208,22 +220,50 @@ TEST_F(PoolTest, MarkEvictsEveryObjectAndNeverFails)
 	for (auto &[s, e] : model)
 		EXPECT_TRUE(matches(o, s, e));
 	// Clearing the last tagged page lets the tag page back into the pool.
-	EXPECT_TRUE(mtp_tag_clear(&pool_, 5, 5));
+	EXPECT_TRUE(mtp_tag_clear(&pool_, 5, 1u << (5)));
 	EXPECT_TRUE(mtp_tag_return(&pool_, 5));
 	EXPECT_FALSE(mtp_tag_return(&pool_, 6));
 	EXPECT_EQ(mtp_check(&pool_), 0);
 }
 
+TEST_F(PoolTest, EvictionWithoutSparesFallsBackToAtomicPages)
+{
+	mtp_owner *o = add_owner(2048);
+	std::mt19937_64 rng(6);
+	std::map<std::uint32_t, Expect> model;
+	for (std::uint32_t s = 0; s < 400; s++) {
+		auto b = random_bytes(rng, random_len(rng));
+		ASSERT_EQ(write(o, s, b), 0);
+		model[s] = {Expect::Bytes, 0, b};
+	}
+	// No spares at all: every eviction past the headroom needs the atomic fallback.
+	while (mtp_pool_nr_spare(&pool_)) {
+		auto *pg = list_first_entry(&pool_.spare, mtp_page, node);
+		list_del_init(&pg->node);
+		pool_.st.spare_pages--;
+		free_ovf(pg);
+	}
+	g_atomic_ok = true;
+	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
+		mtp_tag_mark(&pool_, t, 1);
+	g_atomic_ok = false;
+	EXPECT_GT(pool_.st.evict_atomic, 0u);
+	EXPECT_EQ(pool_.st.evict_lost, 0u);
+	for (auto &[s, e] : model)
+		EXPECT_TRUE(matches(o, s, e));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
 TEST_F(PoolTest, MarkIsIdempotentAndReturnWaitsForLastPage)
 {
-	mtp_tag_mark(&pool_, 7, 1);
-	mtp_tag_mark(&pool_, 7, 1);
-	mtp_tag_mark(&pool_, 7, 2);
+	mtp_tag_mark(&pool_, 7, 1u << 1);
+	mtp_tag_mark(&pool_, 7, 1u << 1);
+	mtp_tag_mark(&pool_, 7, 1u << 2);
 	EXPECT_EQ(pool_.st.tag_marks, 2u);
-	EXPECT_FALSE(mtp_tag_clear(&pool_, 7, 1));
+	EXPECT_FALSE(mtp_tag_clear(&pool_, 7, 1u << (1)));
 	EXPECT_FALSE(mtp_tag_return(&pool_, 7));
-	EXPECT_TRUE(mtp_tag_clear(&pool_, 7, 2));
-	mtp_tag_mark(&pool_, 7, 3); // tagged again inside the grace period
+	EXPECT_TRUE(mtp_tag_clear(&pool_, 7, 1u << (2)));
+	mtp_tag_mark(&pool_, 7, 1u << 3); // tagged again inside the grace period
 	EXPECT_FALSE(mtp_tag_return(&pool_, 7));
 	EXPECT_EQ(mtp_check(&pool_), 0);
 }
@@ -262,8 +302,9 @@ TEST_F(PoolTest, BadArgumentsAreRefused)
 	std::uint32_t len;
 	std::uint64_t fill;
 	EXPECT_EQ(mtp_read(&pool_, o, 9, b.data(), &len, &fill), -EINVAL);
-	EXPECT_EQ(mtp_tag_mark(&pool_, pool_.nr_tag, 0), 0u);
-	EXPECT_FALSE(mtp_tag_clear(&pool_, 0, 32));
+	EXPECT_EQ(mtp_tag_mark(&pool_, pool_.nr_tag, 1), 0u);
+	EXPECT_EQ(mtp_tag_mark(&pool_, 0, 0), 0u);
+	EXPECT_FALSE(mtp_tag_clear(&pool_, pool_.nr_tag, 1));
 }
 
 // Random operation sequences against the model; every invariant checked after every step.
@@ -300,12 +341,12 @@ TEST_F(PoolTest, RandomOperationsMatchModel)
 		case 5:
 			if (mtp_pool_nr_spare(&pool_) < 2)
 				add_spare();
-			mtp_tag_mark(&pool_, rng() % pool_.nr_tag, rng() % 32);
+			mtp_tag_mark(&pool_, rng() % pool_.nr_tag, 1u << (rng() % 32));
 			break;
 		case 6: {
 			std::uint32_t t = rng() % pool_.nr_tag;
 			for (std::uint32_t bit = 0; bit < 32; bit++)
-				if (mtp_tag_clear(&pool_, t, bit))
+				if (mtp_tag_clear(&pool_, t, 1u << (bit)))
 					mtp_tag_return(&pool_, t);
 			break;
 		}
@@ -344,8 +385,8 @@ TEST_F(PoolTest, ConcurrentIoAgainstEviction)
 			if (mtp_pool_nr_spare(&pool_) < 4)
 				supply();
 			std::uint32_t t = rng() % pool_.nr_tag, bit = rng() % 32;
-			mtp_tag_mark(&pool_, t, bit);
-			if (mtp_tag_clear(&pool_, t, bit))
+			mtp_tag_mark(&pool_, t, 1u << bit);
+			if (mtp_tag_clear(&pool_, t, 1u << (bit)))
 				mtp_tag_return(&pool_, t);
 		}
 	});

@@ -18,8 +18,6 @@
 
 #define SECTORS_PER_PAGE_SHIFT (PAGE_SHIFT - SECTOR_SHIFT)
 #define SECTORS_PER_PAGE BIT(SECTORS_PER_PAGE_SHIFT)
-/* Keep this many overflow pages ready so that a write rarely allocates under pressure. */
-#define MTETAG_SPARES_LOW 8
 
 static int mtetag_major;
 static DEFINE_IDR(mtetag_idr);
@@ -454,9 +452,13 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
 }
 
 /*
- * The carve-out, one line: tag pages total serving pool free (shared by every device), this
- * device's bytes in the pool and in overflow, the eviction and tag counters (shared), spare
- * overflow pages (shared) and the RAM of this device's slots plus the pool's descriptors.
+ * The carve-out, one line (shared: every device sees the same carve-out and hook):
+ *   blocks_total blocks_serving blocks_pool blocks_free  tag pages by state (shared)
+ *   pool_bytes overflow_bytes                            this device's compressed bytes
+ *   evictions evicted_objects evicted_bytes evict_lost   tag pages emptied for tags (shared)
+ *   reserves releases blocks_returned                    hook calls, pages given back (shared)
+ *   spare_pages                                          overflow pages kept ready (shared)
+ *   meta_bytes                                           this device's slots + page descriptors
  */
 static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -464,8 +466,8 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 	struct mtp_owner_stats own = {};
 	struct mtp_pool_stats st;
 	unsigned long flags;
+	u64 meta, reserves, releases, returned;
 	ssize_t n;
-	u64 meta;
 
 	down_read(&mt->init_lock);
 	spin_lock_irqsave(&mtetag_pool.lock, flags);
@@ -476,11 +478,12 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 	up_read(&mt->init_lock);
 	meta = (u64)mt->owner.nr_slots * sizeof(struct mtp_slot) +
 	       (u64)mtetag_pool.nr_tag * sizeof(struct mtp_page);
+	mtetag_hook_stats(&reserves, &releases, &returned);
 	n = sysfs_emit(buf,
 		       "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu %10llu\n",
 		       st.tag_pages, st.tag_serving, st.tag_used, st.tag_empty, own.tag_bytes,
 		       own.compr_bytes - own.tag_bytes, st.evictions, st.evicted_objects,
-		       st.evicted_bytes, st.evict_lost, st.tag_marks, st.tag_clears, st.returns,
+		       st.evicted_bytes, st.evict_lost, reserves, releases, returned,
 		       st.spare_pages, meta);
 	return n;
 }

@@ -19,8 +19,8 @@
 
 #include "mtetag.h"
 
-/* Overflow pages kept ready for writes and evictions. */
-#define MTETAG_SPARES 16
+/* Overflow pages kept ready for writes and evictions: a burst of THP tagging needs 16 each. */
+#define MTETAG_SPARES 64
 /* Default disksize: the carve-out times a typical lz4 ratio for anonymous memory. */
 #define MTETAG_DEFAULT_RATIO 4
 /* Largest disksize accepted, in multiples of RAM. */
@@ -48,8 +48,22 @@ static void free_overflow_page(struct mtp_page *page)
 	kfree(page);
 }
 
+static struct mtp_page *alloc_overflow_atomic(void)
+{
+	struct mtp_page *page = kzalloc(sizeof(*page), GFP_ATOMIC | __GFP_NOWARN);
+
+	if (page)
+		page->addr = (void *)__get_free_page(GFP_ATOMIC | __GFP_NOWARN);
+	if (page && !page->addr) {
+		kfree(page);
+		page = NULL;
+	}
+	return page;
+}
+
 static const struct mtp_pool_ops mtetag_pool_ops = {
 	.free_overflow = free_overflow_page,
+	.alloc_atomic = alloc_overflow_atomic,
 };
 
 /**
@@ -60,6 +74,8 @@ static const struct mtp_pool_ops mtetag_pool_ops = {
  */
 int mtetag_refill_spares(gfp_t gfp)
 {
+	if (mtp_pool_nr_spare(&mtetag_pool) >= MTETAG_SPARES)
+		return 0;
 	while (mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES) {
 		struct mtp_page *page = kzalloc(sizeof(*page), gfp);
 
@@ -157,13 +173,15 @@ static int __init mtetag_init(void)
 	err = mtp_pool_init(&mtetag_pool, &mtetag_pool_ops, nr_tag);
 	if (err)
 		goto unmap;
-	mtetag_scan_tagged();
 	err = mtetag_refill_spares(GFP_KERNEL);
+	if (err)
+		goto destroy_pool;
+	err = mtetag_hook_init();
 	if (err)
 		goto destroy_pool;
 	err = mtetag_blk_init();
 	if (err)
-		goto destroy_pool;
+		goto hook_exit;
 	err = class_register(&mtetag_control_class);
 	if (err)
 		goto blk_exit;
@@ -179,6 +197,8 @@ remove_devices:
 	class_unregister(&mtetag_control_class);
 blk_exit:
 	mtetag_blk_exit();
+hook_exit:
+	mtetag_hook_exit();
 destroy_pool:
 	mtp_pool_destroy(&mtetag_pool);
 unmap:
@@ -191,6 +211,7 @@ static void __exit mtetag_exit(void)
 	class_unregister(&mtetag_control_class);
 	mtetag_dev_remove_all();
 	mtetag_blk_exit();
+	mtetag_hook_exit();
 	mtp_pool_destroy(&mtetag_pool);
 	mtetag_unmap_regions();
 }

@@ -18,6 +18,8 @@
 
 #define MTETAG_MAX_REGIONS 8
 #define MTETAG_DATA_PAGES_PER_TAG_PAGE 32 /* 4 bits of tag per 16 bytes: 1/32 */
+/* Refill the spare overflow pages below this; evictions draw on them. */
+#define MTETAG_SPARES_LOW 48
 
 /* One carve-out and the data memory whose tags it holds. */
 struct mtetag_region {
@@ -58,6 +60,9 @@ extern int mtetag_nr_regions;
 int mtetag_discover(const char *param);
 void mtetag_unmap_regions(void);
 void mtetag_scan_tagged(void);
+int mtetag_hook_init(void);
+void mtetag_hook_exit(void);
+void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned);
 int mtetag_refill_spares(gfp_t gfp);
 u64 mtetag_default_disksize(void);
 u64 mtetag_max_disksize(void);

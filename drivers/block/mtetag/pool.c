@@ -92,12 +92,21 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 		return NULL;
 	}
 	pg = list_first_entry_or_null(&pool->spare, struct mtp_page, node);
+	if (pg) {
+		list_del_init(&pg->node);
+		pool->st.spare_pages--;
+	} else if (evict && pool->ops->alloc_atomic) {
+		pg = pool->ops->alloc_atomic();
+		if (pg) {
+			INIT_LIST_HEAD(&pg->node);
+			pg->tag_index = MTP_NOT_TAG;
+			pool->st.evict_atomic++;
+		}
+	}
 	if (!pg) {
 		*err = -EAGAIN;
 		return NULL;
 	}
-	list_del_init(&pg->node);
-	pool->st.spare_pages--;
 	pg->owner = owner;
 	owner->st.ovf_pages++;
 	owner->st.ovf_max = max(owner->st.ovf_max, owner->st.ovf_pages);
@@ -570,28 +579,27 @@ static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
 }
 
 /**
- * mtp_tag_mark() - data page @bit covered by tag page @tag_index is about to be tagged
+ * mtp_tag_mark() - data pages covered by tag page @tag_index are about to be tagged
  * @pool: the pool
  * @tag_index: the tag page
- * @bit: which of its 32 data pages (idempotent: marking twice is marking once)
+ * @pages: which of its 32 data pages, as a bit mask (idempotent: marking twice is once)
  *
  * Moves every object out of the tag page first. Never sleeps, never fails.
  *
  * Return: payload bytes moved.
  */
-u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 bit)
+u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
 {
 	unsigned long flags;
 	struct mtp_page *pg;
 	u32 moved = 0;
 
-	if (tag_index >= pool->nr_tag || bit >= 32)
+	if (tag_index >= pool->nr_tag || !pages)
 		return 0;
 	pg = &pool->tag[tag_index];
 	spin_lock_irqsave(&pool->lock, flags);
-	if (!(pg->tagged & (1u << bit)))
-		pool->st.tag_marks++;
-	pg->tagged |= 1u << bit;
+	pool->st.tag_marks += hweight32(pages & ~pg->tagged);
+	pg->tagged |= pages;
 	if (pg->state != MTP_TAGS)
 		moved = evict(pool, pg);
 	spin_unlock_irqrestore(&pool->lock, flags);
@@ -599,27 +607,26 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 bit)
 }
 
 /**
- * mtp_tag_clear() - data page @bit of tag page @tag_index is no longer tagged
+ * mtp_tag_clear() - data pages covered by tag page @tag_index are no longer tagged
  * @pool: the pool
  * @tag_index: the tag page
- * @bit: which of its 32 data pages
+ * @pages: which of its 32 data pages, as a bit mask
  *
  * Return: true when no covered page is tagged any more: the caller may give the page back
  * with mtp_tag_return() after its grace period.
  */
-bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 bit)
+bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages)
 {
 	unsigned long flags;
 	struct mtp_page *pg;
 	bool idle;
 
-	if (tag_index >= pool->nr_tag || bit >= 32)
+	if (tag_index >= pool->nr_tag)
 		return false;
 	pg = &pool->tag[tag_index];
 	spin_lock_irqsave(&pool->lock, flags);
-	if (pg->tagged & (1u << bit))
-		pool->st.tag_clears++;
-	pg->tagged &= ~(1u << bit);
+	pool->st.tag_clears += hweight32(pages & pg->tagged);
+	pg->tagged &= ~pages;
 	idle = !pg->tagged && pg->state == MTP_TAGS;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return idle;

@@ -109,6 +109,7 @@ struct mtp_pool_stats {
 	u64 evictions;       /* tag pages emptied for tags */
 	u64 evicted_objects; /* objects moved by those evictions */
 	u64 evicted_bytes;   /* payload bytes moved by them */
+	u64 evict_atomic;    /* overflow pages evictions had to allocate atomically */
 	u64 evict_lost;      /* objects that found no room: must stay 0 */
 	u64 tag_marks;       /* data pages marked tagged */
 	u64 tag_clears;      /* data pages marked untagged */
@@ -118,6 +119,11 @@ struct mtp_pool_stats {
 struct mtp_pool_ops {
 	/* Free an overflow page and its descriptor; called under pool->lock, must not sleep. */
 	void (*free_overflow)(struct mtp_page *page);
+	/*
+	 * Last resort of an eviction that found neither headroom nor a spare: a page from an
+	 * allocation that cannot sleep (GFP_ATOMIC), or NULL. Called under pool->lock.
+	 */
+	struct mtp_page *(*alloc_atomic)(void);
 };
 
 struct mtp_pool {
@@ -150,8 +156,8 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 	     u64 *fill);
 void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot);
 
-u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 bit);
-bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 bit);
+u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages);
+bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages);
 bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index);
 
 u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner);

@@ -13,7 +13,6 @@
 #include <linux/of_address.h>
 #include <linux/of_reserved_mem.h>
 #include <linux/string.h>
-#include <asm/mte.h>
 
 #include "mtetag.h"
 
@@ -191,36 +190,4 @@ void mtetag_unmap_regions(void)
 {
 	while (mtetag_nr_regions > 0)
 		memunmap(mtetag_regions[--mtetag_nr_regions].addr);
-}
-
-/**
- * mtetag_scan_tagged() - mark the tag pages of data pages tagged before the module loaded
- *
- * Every tag page starts serving tags; the ones that cover no tagged page join the pool.
- */
-void mtetag_scan_tagged(void)
-{
-	int i;
-
-	for (i = 0; i < mtetag_nr_regions; i++) {
-		struct mtetag_region *r = &mtetag_regions[i];
-		unsigned long first = PHYS_PFN(r->mem_base);
-		unsigned long pfn, nr_tag = r->tag_size >> PAGE_SHIFT;
-		unsigned long tagged = 0, idx, free_before = mtetag_pool.st.tag_empty;
-
-		mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, nr_tag);
-		for (pfn = first; pfn < PHYS_PFN(r->mem_base + r->mem_size); pfn++) {
-			if (!pfn_valid(pfn) || !page_mte_tagged(pfn_to_page(pfn)))
-				continue;
-			idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
-			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
-				     (pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE);
-			tagged++;
-		}
-		for (idx = 0; idx < nr_tag; idx++)
-			mtp_tag_return(&mtetag_pool, r->first_tag_page + idx);
-		pr_info("%s: tags %pa+%pa for data %pa+%pa, block-size %u: %lu data pages tagged, %llu of %lu tag pages free\n",
-			r->name, &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size,
-			r->block_size, tagged, mtetag_pool.st.tag_empty - free_before, nr_tag);
-	}
 }

@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mtetag's side of the tag storage hook: reserve empties a tag page before its data pages
+ * are tagged; release queues a tag page whose data pages are all untagged, and a work item
+ * gives it back to the pool once it stayed idle for the grace period.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/debugfs.h>
+#include <linux/jiffies.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mte_tag_storage.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+#include <asm/mte.h>
+
+#include "mtetag.h"
+
+#define CREATE_TRACE_POINTS
+#include "mtetag_trace.h"
+
+static unsigned int release_grace_ms = 500;
+module_param(release_grace_ms, uint, 0644);
+MODULE_PARM_DESC(release_grace_ms,
+		 "A tag page whose data pages are all untagged returns to the pool after staying so this long (default 500)");
+
+/* Reserve latency histogram: 4 buckets per power of two of nanoseconds. */
+#define LAT_SUB_SHIFT 2
+#define LAT_BUCKETS (64 << LAT_SUB_SHIFT)
+
+struct mtetag_hook_state {
+	atomic64_t reserves;         /* reserve callbacks */
+	atomic64_t releases;         /* release callbacks */
+	atomic64_t returned;         /* tag pages given back after their grace period */
+	atomic64_t lat[LAT_BUCKETS]; /* reserve latency histogram */
+	atomic64_t lat_max;          /* slowest reserve, ns */
+	unsigned long *pending;      /* tag pages waiting for their grace period */
+	unsigned long *idle_since;   /* jiffies when each pending page went idle */
+	struct delayed_work give_back;
+	struct work_struct refill;
+	struct dentry *debugfs;
+};
+
+static struct mtetag_hook_state hs;
+
+/* The tag page of data page @pfn and its bit there; false for memory no region tags. */
+static bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
+{
+	int i;
+
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		const struct mtetag_region *r = &mtetag_regions[i];
+		unsigned long first = PHYS_PFN(r->mem_base);
+
+		if (pfn >= first && pfn < first + PHYS_PFN(r->mem_size)) {
+			*tag_index = r->first_tag_page + (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+			*bit = (pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Call @fn once per tag page for the data pages [@pfn, @pfn + @nr), with their bit mask. */
+static u32 for_each_tag_page(unsigned long pfn, unsigned long nr,
+			     u32 (*fn)(u32 tag_index, u32 pages))
+{
+	unsigned long end = pfn + nr;
+	u32 idx, bit, pages, ret = 0;
+	unsigned long n;
+
+	while (pfn < end) {
+		if (!locate(pfn, &idx, &bit)) {
+			pfn++;
+			continue;
+		}
+		n = min_t(unsigned long, end - pfn, MTETAG_DATA_PAGES_PER_TAG_PAGE - bit);
+		pages = (n == 32 ? ~0u : (BIT(n) - 1)) << bit;
+		ret += fn(idx, pages);
+		pfn += n;
+	}
+	return ret;
+}
+
+static void record_latency(u64 ns)
+{
+	unsigned int b = 0;
+	u64 max;
+
+	if (ns >= BIT(LAT_SUB_SHIFT)) {
+		unsigned int log = ilog2(ns);
+
+		b = (log << LAT_SUB_SHIFT) | ((ns >> (log - LAT_SUB_SHIFT)) & (BIT(LAT_SUB_SHIFT) - 1));
+	}
+	atomic64_inc(&hs.lat[min_t(unsigned int, b, LAT_BUCKETS - 1)]);
+	max = atomic64_read(&hs.lat_max);
+	while (ns > max && !atomic64_try_cmpxchg(&hs.lat_max, &max, ns))
+		;
+}
+
+static u32 mark(u32 tag_index, u32 pages)
+{
+	u32 moved = mtp_tag_mark(&mtetag_pool, tag_index, pages);
+
+	if (moved)
+		trace_evict(tag_index, moved);
+	return moved;
+}
+
+/* Runs before the first tag write, in any context: no sleeping, no failing. */
+static void mtetag_reserve(struct page *page, unsigned int order)
+{
+	u64 start = ktime_get_ns();
+	unsigned long pfn = page_to_pfn(page);
+	u32 moved;
+	u64 ns;
+
+	atomic64_inc(&hs.reserves);
+	moved = for_each_tag_page(pfn, 1UL << order, mark);
+	ns = ktime_get_ns() - start;
+	record_latency(ns);
+	trace_reserve(pfn, order, moved, ns);
+	/* Evictions may have used spare pages: top them up where sleeping is allowed. */
+	if (moved && mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES_LOW)
+		schedule_work(&hs.refill);
+}
+
+static u32 clear(u32 tag_index, u32 pages)
+{
+	if (mtp_tag_clear(&mtetag_pool, tag_index, pages)) {
+		WRITE_ONCE(hs.idle_since[tag_index], jiffies);
+		set_bit(tag_index, hs.pending);
+		return 1;
+	}
+	return 0;
+}
+
+/* Runs from the free path, in any context: only bookkeeping, the give-back is deferred. */
+static void mtetag_release(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	atomic64_inc(&hs.releases);
+	trace_release(pfn, order);
+	if (for_each_tag_page(pfn, 1UL << order, clear))
+		queue_delayed_work(system_wq, &hs.give_back,
+				   msecs_to_jiffies(release_grace_ms));
+}
+
+static void give_back_work(struct work_struct *work)
+{
+	unsigned long grace = msecs_to_jiffies(READ_ONCE(release_grace_ms));
+	unsigned long idx, waiting = 0;
+
+	for_each_set_bit(idx, hs.pending, mtetag_pool.nr_tag) {
+		if (time_before(jiffies, READ_ONCE(hs.idle_since[idx]) + grace)) {
+			waiting++;
+			continue;
+		}
+		clear_bit(idx, hs.pending);
+		/* Refused when a covered page was tagged again meanwhile: it stays with tags. */
+		if (mtp_tag_return(&mtetag_pool, idx))
+			atomic64_inc(&hs.returned);
+	}
+	if (waiting)
+		queue_delayed_work(system_wq, &hs.give_back, max(grace / 2, 1UL));
+}
+
+static void refill_work(struct work_struct *work)
+{
+	mtetag_refill_spares(GFP_KERNEL);
+}
+
+static const struct mte_tag_storage_ops mtetag_hook_ops = {
+	.reserve = mtetag_reserve,
+	.release = mtetag_release,
+};
+
+/**
+ * mtetag_hook_stats() - counters of the hook for tag_stat
+ * @reserves: reserve callbacks
+ * @releases: release callbacks
+ * @returned: tag pages given back after their grace period
+ */
+void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned)
+{
+	*reserves = atomic64_read(&hs.reserves);
+	*releases = atomic64_read(&hs.releases);
+	*returned = atomic64_read(&hs.returned);
+}
+
+/* A data page whose tags are live or being written: tagged, or its tag lock taken. */
+static bool page_has_tags(unsigned long pfn)
+{
+	struct page *page;
+
+	if (!pfn_valid(pfn))
+		return false;
+	page = pfn_to_page(pfn);
+	return page_mte_tagged(page) || test_bit(PG_mte_lock, &page->flags);
+}
+
+/**
+ * mtetag_scan_tagged() - mark the tag pages of data pages tagged before the hook was there
+ *
+ * Every tag page starts serving tags; the ones that cover no tagged page join the pool.
+ * Runs after the hook is registered, so a page tagged meanwhile is marked either way.
+ */
+void mtetag_scan_tagged(void)
+{
+	int i;
+
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		struct mtetag_region *r = &mtetag_regions[i];
+		unsigned long first = PHYS_PFN(r->mem_base), nr_tag = r->tag_size >> PAGE_SHIFT;
+		unsigned long pfn, idx, tagged = 0, joined = 0;
+
+		mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, nr_tag);
+		for (pfn = first; pfn < first + PHYS_PFN(r->mem_size); pfn++) {
+			if (!page_has_tags(pfn))
+				continue;
+			idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
+				     BIT((pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE));
+			tagged++;
+		}
+		for (idx = 0; idx < nr_tag; idx++)
+			joined += mtp_tag_return(&mtetag_pool, r->first_tag_page + idx);
+		pr_info("%s: tags %pa+%pa for data %pa+%pa, block-size %u: %lu data pages tagged, %lu of %lu tag pages free\n",
+			r->name, &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size,
+			r->block_size, tagged, joined, nr_tag);
+	}
+}
+
+/* I1 from the outside: no tag page that covers a tagged data page holds an object. */
+static int audit_show(struct seq_file *m, void *v)
+{
+	unsigned long pfn, tagged = 0, bad = 0;
+	u32 idx, bit;
+	int i, check;
+
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		const struct mtetag_region *r = &mtetag_regions[i];
+
+		for (pfn = PHYS_PFN(r->mem_base); pfn < PHYS_PFN(r->mem_base + r->mem_size); pfn++) {
+			/* PG_mte_tagged is set after reserve ran and the tags were written. */
+			if (!pfn_valid(pfn) || !page_mte_tagged(pfn_to_page(pfn)) ||
+			    !locate(pfn, &idx, &bit))
+				continue;
+			tagged++;
+			if (READ_ONCE(mtetag_pool.tag[idx].state) != MTP_TAGS) {
+				if (bad++ < 8)
+					seq_printf(m, "pfn %#lx is tagged but tag page %u holds data\n",
+						   pfn, idx);
+			}
+		}
+	}
+	check = mtp_check(&mtetag_pool);
+	seq_printf(m, "audit: %s tagged_pages=%lu violations=%lu pool_check=%d\n",
+		   bad || check ? "dirty" : "clean", tagged, bad, check);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(audit);
+
+/* One character per tag page: T serves tags, . free, P packed objects, H a raw page. */
+static int block_map_show(struct seq_file *m, void *v)
+{
+	static const char state_char[] = { [MTP_TAGS] = 'T', [MTP_EMPTY] = '.',
+					   [MTP_PACKED] = 'P', [MTP_HUGE] = 'H' };
+	u32 i;
+
+	for (i = 0; i < mtetag_pool.nr_tag; i++) {
+		if (i % 64 == 0)
+			seq_printf(m, "%s%8u ", i ? "\n" : "", i);
+		seq_putc(m, state_char[READ_ONCE(mtetag_pool.tag[i].state)]);
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(block_map);
+
+/* Upper bound in ns of histogram bucket @b. */
+static u64 bucket_limit(unsigned int b)
+{
+	unsigned int log = b >> LAT_SUB_SHIFT, sub = b & (BIT(LAT_SUB_SHIFT) - 1);
+
+	if (log < LAT_SUB_SHIFT)
+		return BIT(LAT_SUB_SHIFT);
+	return (BIT_ULL(log) + ((u64)(sub + 1) << (log - LAT_SUB_SHIFT))) - 1;
+}
+
+static int reserve_latency_show(struct seq_file *m, void *v)
+{
+	u64 count[LAT_BUCKETS], total = 0, seen = 0, p50 = 0, p99 = 0;
+	unsigned int b;
+
+	for (b = 0; b < LAT_BUCKETS; b++) {
+		count[b] = atomic64_read(&hs.lat[b]);
+		total += count[b];
+	}
+	for (b = 0; b < LAT_BUCKETS; b++) {
+		seen += count[b];
+		if (!p50 && seen * 2 >= total && total)
+			p50 = bucket_limit(b);
+		if (!p99 && seen * 100 >= total * 99 && total)
+			p99 = bucket_limit(b);
+	}
+	seq_printf(m, "reserves=%llu p50_ns<=%llu p99_ns<=%llu max_ns=%llu\n", total, p50, p99,
+		   (u64)atomic64_read(&hs.lat_max));
+	for (b = 0; b < LAT_BUCKETS; b++)
+		if (count[b])
+			seq_printf(m, "<=%llu %llu\n", bucket_limit(b), count[b]);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(reserve_latency);
+
+/**
+ * mtetag_hook_init() - register the hook, then scan for pages tagged before it
+ *
+ * Return: 0 or -errno.
+ */
+int mtetag_hook_init(void)
+{
+	int err;
+
+	INIT_DELAYED_WORK(&hs.give_back, give_back_work);
+	INIT_WORK(&hs.refill, refill_work);
+	hs.pending = bitmap_zalloc(mtetag_pool.nr_tag, GFP_KERNEL);
+	hs.idle_since = kvcalloc(mtetag_pool.nr_tag, sizeof(*hs.idle_since), GFP_KERNEL);
+	if (!hs.pending || !hs.idle_since) {
+		err = -ENOMEM;
+		goto free;
+	}
+	err = mte_tag_storage_register(&mtetag_hook_ops);
+	if (err) {
+		pr_err("cannot register the tag storage hook: %d\n", err);
+		goto free;
+	}
+	mtetag_scan_tagged();
+	hs.debugfs = debugfs_create_dir("mtetag", NULL);
+	debugfs_create_file("audit", 0400, hs.debugfs, NULL, &audit_fops);
+	debugfs_create_file("block_map", 0400, hs.debugfs, NULL, &block_map_fops);
+	debugfs_create_file("reserve_latency", 0400, hs.debugfs, NULL, &reserve_latency_fops);
+	return 0;
+free:
+	kvfree(hs.idle_since);
+	bitmap_free(hs.pending);
+	return err;
+}
+
+/**
+ * mtetag_hook_exit() - unregister the hook and wait for its callbacks and work
+ */
+void mtetag_hook_exit(void)
+{
+	debugfs_remove_recursive(hs.debugfs);
+	mte_tag_storage_unregister(&mtetag_hook_ops);
+	cancel_delayed_work_sync(&hs.give_back);
+	cancel_work_sync(&hs.refill);
+	kvfree(hs.idle_since);
+	bitmap_free(hs.pending);
+}

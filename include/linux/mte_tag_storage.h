@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hook for a driver that reuses idle MTE tag storage.
+ *
+ * MTE keeps the tags of every 16 bytes in a carve-out of DRAM. Pages that are never tagged
+ * leave their part of the carve-out idle, and one driver may put it to use (mtetag: a
+ * compressed swap device). The kernel tells that driver:
+ *
+ *   reserve(page, order)  before the first tag of any of the 1 << order pages is written, on
+ *                         every path that initialises tags; from any context, IRQs off
+ *                         included: it must not sleep, must not fail and must be bounded.
+ *   release(page, order)  when a block with at least one tagged page is freed, before the
+ *                         tagged flags are cleared; from any context too.
+ *
+ * Both run under rcu_read_lock(); unregistering waits for running callbacks. With nothing
+ * registered a static key keeps the cost at a NOP.
+ */
+#ifndef _LINUX_MTE_TAG_STORAGE_H
+#define _LINUX_MTE_TAG_STORAGE_H
+
+#include <linux/jump_label.h>
+
+struct page;
+
+struct mte_tag_storage_ops {
+	void (*reserve)(struct page *page, unsigned int order);
+	void (*release)(struct page *page, unsigned int order);
+};
+
+#ifdef CONFIG_ARM64_MTE
+
+DECLARE_STATIC_KEY_FALSE(mte_tag_storage_key);
+
+int mte_tag_storage_register(const struct mte_tag_storage_ops *ops);
+void mte_tag_storage_unregister(const struct mte_tag_storage_ops *ops);
+void __mte_tag_storage_reserve(struct page *page, unsigned int order);
+void __mte_tag_storage_free(struct page *page, unsigned int order);
+
+/* Before the first tag write to @page .. @page + (1 << @order) - 1. */
+static inline void mte_tag_storage_reserve(struct page *page, unsigned int order)
+{
+	if (static_branch_unlikely(&mte_tag_storage_key))
+		__mte_tag_storage_reserve(page, order);
+}
+
+/* From the free path, before the tagged flags of the block are cleared. */
+static inline void mte_tag_storage_free(struct page *page, unsigned int order)
+{
+	if (static_branch_unlikely(&mte_tag_storage_key))
+		__mte_tag_storage_free(page, order);
+}
+
+#else
+
+static inline void mte_tag_storage_reserve(struct page *page, unsigned int order)
+{
+}
+
+static inline void mte_tag_storage_free(struct page *page, unsigned int order)
+{
+}
+
+#endif /* CONFIG_ARM64_MTE */
+
+#endif /* _LINUX_MTE_TAG_STORAGE_H */

@@ -1,0 +1,70 @@
+#!/bin/sh
+# The hook under load: mte-churn maps, tags, swaps out and in, checks and frees PROT_MTE memory
+# while pagehog drives swap through /dev/mtetag0 with verified pages and fio verifies a second
+# device. Afterwards the audit must be clean and nothing may mismatch.
+# Short form by default; mtguest.stress_seconds=N on the kernel command line for a long run.
+. /tests/lib.sh
+tap_plan 8
+seconds=$(cmdline_param mtguest.stress_seconds)
+seconds=${seconds:-20}
+modprobe mtetag disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
+total_kb=$(meminfo_kb MemTotal)
+echo $((total_kb * 2))K >/sys/block/mtetag0/disksize
+mkswap /dev/mtetag0 >/dev/null && swapon /dev/mtetag0
+id=$(cat /sys/class/mtetag-control/hot_add)
+echo 64M >/sys/block/mtetag$id/disksize
+
+# Fill the carve-out pool first so that tagging has objects to evict.
+pagehog --percent 130 --seed 5 --threads 1 --after-fill "sleep $seconds" >/tmp/hog.out 2>&1 &
+hog=$!
+sleep 3
+fio --name=verify --filename=/dev/mtetag$id --rw=randwrite --bs=4k --size=48M --direct=1 \
+	--verify=crc32c --do_verify=1 --buffer_compress_percentage=50 --refill_buffers \
+	--loops=1000 --runtime=$seconds --time_based=0 >/tmp/fio.out 2>&1 &
+fio=$!
+# The audit also runs while the churn goes on, when tagged pages are live.
+(while [ ! -e /tmp/churn.done ]; do
+	cat /sys/kernel/debug/mtetag/audit >>/tmp/audit.during
+	sleep 2
+done) &
+auditor=$!
+mte-churn --seconds "$seconds" --threads 4 >/tmp/churn.out 2>&1
+churn_rc=$?
+touch /tmp/churn.done
+wait $auditor
+grep -c 'audit: clean' /tmp/audit.during | sed 's/^/audits clean during the churn: /'
+grep -v 'audit: clean' /tmp/audit.during | head -3
+wait $hog
+hog_rc=$?
+wait $fio
+fio_rc=$?
+cat /tmp/churn.out /tmp/hog.out
+grep -E 'err=|verify' /tmp/fio.out | head -3
+set -- $(cat /sys/block/mtetag0/tag_stat)
+evictions=$7 lost=${10} reserves=${11} releases=${12} returned=${13}
+audit=$(cat /sys/kernel/debug/mtetag/audit)
+echo "$audit"
+cat /sys/kernel/debug/mtetag/reserve_latency | head -1
+case $audit in *"audit: clean"*) audit=clean ;; *) audit=dirty ;; esac
+grep -q 'audit: dirty' /tmp/audit.during && audit=dirty
+grep -q 'audit: clean tagged_pages=[1-9]' /tmp/audit.during ||
+	{ echo "no audit saw live tagged pages"; audit=dirty; }
+mismatches=$(sed -n 's/.*data_mismatches=\([0-9]*\).*/\1/p' /tmp/churn.out)
+hog_bad=$(sed -n 's/.*mismatches=\([0-9]*\)$/\1/p' /tmp/hog.out)
+faults=$(sed -n 's/.*tag_faults_unexpected=\([0-9]*\).*/\1/p' /tmp/churn.out)
+echo "stress: reserves=$reserves releases=$releases evictions=$evictions" \
+	"data_mismatches=$((${mismatches:-1} + ${hog_bad:-1})) tag_faults_unexpected=${faults:-1}" \
+	"audit=$audit"
+check "mte-churn: tags and data intact, faults only where due" test $churn_rc = 0
+check "pagehog through /dev/mtetag0: every page intact" test $hog_rc = 0
+check "fio verify on mtetag$id" test $fio_rc = 0
+check "audit clean (no tag page covering a tagged page holds data)" test $audit = clean
+check "reserve and release both ran (reserves=$reserves releases=$releases)" \
+	test "$reserves" -ge 100000 -a "$releases" -gt 0
+check "evictions happened and lost nothing (evictions=$evictions lost=$lost)" \
+	test "$evictions" -gt 0 -a "$lost" = 0
+check "tag pages came back after their grace period (returned=$returned)" test "$returned" -gt 0
+swapoff /dev/mtetag0
+echo $id >/sys/class/mtetag-control/hot_remove
+check "rmmod after the stress" rmmod mtetag
+tap_exit
