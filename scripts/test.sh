@@ -9,7 +9,8 @@ set -uo pipefail
 SUITES=(
 	"machine|--data-mib 512 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog"
 	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog"
-	"hook|--data-mib 512 --timeout 900|mtetag-stress"
+	"hook|--data-mib 512 --timeout 900|mtetag-stress mtetag-load-under-churn"
+	"inert|--data-mib 512 --timeout 600|hook-inert mte-probe"
 )
 
 passed=0 failed=0 skipped=0

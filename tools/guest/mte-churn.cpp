@@ -2,7 +2,9 @@
 // mte-churn: several threads map, tag, swap out, check and unmap PROT_MTE memory, so that
 // the tag storage hook runs on every path it must: zeroing faults, mprotect(PROT_MTE) of
 // written pages, swap-out and swap-in with tag restore (MADV_PAGEOUT), THP, and frees.
-//   mte-churn [--seconds N] [--threads N]
+//   mte-churn [--seconds N] [--threads N] [--hold-mib N]
+// --hold-mib: a region tagged before the churn starts and verified after it ends, so that
+// tagged pages exist across a module load (the scan path) and unload.
 // Prints one "churn:" line; exit 0 only when every tag and byte read back as written and no
 // tag check fault came where none was due (and one came where one was due).
 #include "mte.hpp"
@@ -140,27 +142,76 @@ void churn(unsigned id, std::chrono::steady_clock::time_point end, Counters &c)
 
 } // namespace
 
+// A long-lived tagged region: every granule its own tag and data, checked at the end.
+struct Held {
+	std::uint8_t *base = nullptr;
+	std::size_t len = 0;
+
+	explicit Held(std::size_t mib)
+	{
+		if (!mib)
+			return;
+		len = mib << 20;
+		void *p = mmap(nullptr, len, PROT_READ | PROT_WRITE | PROT_MTE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			len = 0;
+			return;
+		}
+		base = static_cast<std::uint8_t *>(p);
+		for (std::size_t g = 0; g < len / kGranule; g++) {
+			std::uint8_t *q = with_tag(base + g * kGranule, 1 + g % 15);
+			set_tag(q);
+			q[0] = pattern(99, g);
+		}
+	}
+
+	unsigned long bad() const
+	{
+		unsigned long n = 0;
+		for (std::size_t g = 0; g < len / kGranule; g++) {
+			std::uint8_t *q = with_tag(base + g * kGranule, 1 + g % 15);
+			int v = checked_read(q);
+			n += v < 0 || v != pattern(99, g) || load_tag(q) != 1 + g % 15;
+		}
+		return n;
+	}
+};
+
 int main(int argc, char **argv)
 {
 	unsigned seconds = 10, threads = 3;
+	std::size_t hold_mib = 0;
 	for (int i = 1; i + 1 < argc; i += 2) {
 		std::string a = argv[i];
 		if (a == "--seconds")
 			seconds = std::strtoul(argv[i + 1], nullptr, 0);
 		else if (a == "--threads")
 			threads = std::strtoul(argv[i + 1], nullptr, 0);
+		else if (a == "--hold-mib")
+			hold_mib = std::strtoul(argv[i + 1], nullptr, 0);
+	}
+	if (!enable_sync_checks()) {
+		std::printf("churn: cannot enable tag checks\n");
+		return 1;
 	}
 	struct sigaction sa = {};
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigaction(SIGSEGV, &sa, nullptr);
 	Counters c;
+	Held held(hold_mib);
+	if (hold_mib && !held.len)
+		c.unexpected_faults++;
+	std::printf("churn: holding %zu MiB tagged, churning for %u s\n", held.len >> 20, seconds);
+	std::fflush(stdout);
 	auto end = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
 	std::vector<std::thread> pool;
 	for (unsigned t = 0; t < threads; t++)
 		pool.emplace_back(churn, t, end, std::ref(c));
 	for (auto &th : pool)
 		th.join();
+	c.data_mismatches += held.bad();
 	std::printf("churn: rounds=%lu pages=%lu pageouts=%lu tag_mismatches=%lu data_mismatches=%lu "
 		    "tag_faults_unexpected=%lu missed_faults=%lu\n",
 		    c.rounds.load(), c.pages.load(), c.pageouts.load(), c.tag_mismatches.load(),
