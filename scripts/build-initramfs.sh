@@ -32,6 +32,8 @@ if [ ! -f "$out" ]; then
 	done
 	chmod +x "$stage/init" "$stage"/tests/*
 	cp -a "$kdir/modules/lib/modules/$release" "$stage/lib/modules/"
+	mkdir -p "$stage/usr/lib/mte-selftests"
+	cp "$kdir"/selftests/kselftest/arm64/mte/check_* "$stage/usr/lib/mte-selftests/"
 	if [ $# -gt 0 ]; then
 		mkdir -p "$stage/lib/modules/$release/extra"
 		cp "$@" "$stage/lib/modules/$release/extra/"

@@ -11,7 +11,21 @@ obj=$dir/build
 fragment=$MTETAG_ROOT/scripts/kernel/virt.config
 make_k() { make -s -C "$src" O="$obj" ARCH=$ARCH CROSS_COMPILE=$CROSS_COMPILE "$@"; }
 
+# The kernel's own arm64 MTE selftests, static, from the same tree (kselftest/arm64/mte/).
+build_selftests() {
+	[ -f "$dir/.selftests-done" ] && return 0
+	log "building the kernel's arm64 MTE selftests"
+	make_k headers
+	rm -rf "$dir/selftests"
+	make -s -C "$src/tools/testing/selftests" TARGETS=arm64 ARM64_SUBTARGETS=mte ARCH=$ARCH \
+		CROSS_COMPILE=$CROSS_COMPILE O="$dir/selftests" \
+		KHDR_INCLUDES="-isystem $obj/usr/include" USERLDFLAGS=-static >"$dir/selftests.log" 2>&1 ||
+		{ tail -20 "$dir/selftests.log" >&2; die "MTE selftests build failed"; }
+	touch "$dir/.selftests-done"
+}
+
 if [ -f "$dir/.done" ]; then
+	build_selftests
 	echo "$dir"
 	exit 0
 fi
@@ -58,4 +72,5 @@ rm -rf "$dir/modules"
 make_k INSTALL_MOD_PATH="$dir/modules" INSTALL_MOD_STRIP=1 modules_install
 make_k -s kernelrelease >"$dir/release"
 touch "$dir/.done"
+build_selftests
 echo "$dir"

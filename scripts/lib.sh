@@ -50,5 +50,6 @@ host_build() {
 # QEMU's RAM for a layout: data plus its 1/32 carve-out.
 vm_ram_mib() { echo $(($1 + $1 / 32)); }
 # The emulated machine; make-dtb.sh must dump its tree with exactly these options.
-QEMU_MACHINE=virt,mte=on
+QEMU_MACHINE=${QEMU_MACHINE:-virt,mte=on}
 QEMU_CPU=max,pauth-impdef=on
+export QEMU_MACHINE

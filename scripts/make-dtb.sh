@@ -11,7 +11,7 @@ shift 2
 qemu=${QEMU:-qemu-system-aarch64}
 ram=$(vm_ram_mib "$data_mib")
 hb=$(host_build)
-key=$(input_hash "$("$qemu" --version | head -n 1)" "$data_mib $smp $*" -- "$hb/mtetag-dtgen" \
+key=$(input_hash "$qemu $("$qemu" --version | head -n 1)" "$QEMU_MACHINE $data_mib $smp $*" -- "$hb/mtetag-dtgen" \
 	"$0")
 out=$MTETAG_CACHE/dtb/$key.dtb
 if [ ! -f "$out" ]; then

@@ -26,9 +26,21 @@ while [ $# -gt 0 ]; do
 done
 [ "$shell" = 1 ] || [ ${#tests[@]} -gt 0 ] || die "name a test or --shell"
 
+# The faithful machine (tags inside the carve-out) unless MTETAG_STOCK_QEMU=1 or it cannot
+# be built; the tests that need it skip on stock QEMU.
+if [ "${MTETAG_STOCK_QEMU:-0}" != 1 ] && faithful=$("$MTETAG_ROOT/scripts/build-qemu.sh"); then
+	export QEMU=$faithful
+	QEMU_MACHINE="$QEMU_MACHINE,mte-tag-carveout=$((data_mib / 32))M"
+	append="$append mtguest.faithful=1"
+	machine_kind="faithful QEMU (tags in the carve-out)"
+else
+	machine_kind="stock QEMU (tags in hidden memory: the oracle tests skip)"
+	[ "${MTETAG_STOCK_QEMU:-0}" = 1 ] || log "faithful QEMU could not be built: falling back to stock"
+fi
 kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
 # The product's module is always in the guest; a test that wants the stock kernel skips modprobe.
-modules+=("$("$MTETAG_ROOT/scripts/build-module.sh")")
+mapfile -t built < <("$MTETAG_ROOT/scripts/build-module.sh")
+modules+=("${built[@]}")
 initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" "${modules[@]}")
 dtb=$("$MTETAG_ROOT/scripts/make-dtb.sh" "$data_mib" "$smp" ${dtgen[@]+"${dtgen[@]}"})
 hb=$(host_build)
@@ -47,7 +59,7 @@ fi
 mkdir -p "$MTETAG_CACHE/logs"
 log_file=$MTETAG_CACHE/logs/$(date +%Y%m%d-%H%M%S)-${name:-${tests[0]}}.log
 list=$(IFS=,; echo "${tests[*]}")
-log "booting ($data_mib MiB data + $((data_mib / 32)) MiB carve-out, smp $smp): ${tests[*]}"
+log "booting $machine_kind, $data_mib MiB data + $((data_mib / 32)) MiB carve-out, smp $smp: ${tests[*]}"
 log "console log: $log_file"
 set +e
 timeout -k 10 "$timeout" "$qemu" "${qemu_args[@]}" -serial stdio \

@@ -11,6 +11,8 @@ SUITES=(
 	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog"
 	"hook|--data-mib 512 --timeout 900|mtetag-stress mtetag-load-under-churn"
 	"inert|--data-mib 512 --timeout 600|hook-inert mte-probe"
+	"faithful|--data-mib 512 --timeout 900|oracle-tags oracle-hook-on mte-selftests"
+	"oracle-off|--data-mib 512 --timeout 600|oracle-hook-off"
 )
 
 passed=0 failed=0 skipped=0

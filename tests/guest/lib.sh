@@ -44,3 +44,42 @@ stats_add_up() {
 		return 1
 	}
 }
+
+# The faithful machine keeps tags inside the carve-out; stock QEMU cannot be an oracle.
+need_faithful() {
+	[ "$(cmdline_param mtguest.faithful)" = 1 ] || skip_all "stock QEMU keeps tags in hidden memory"
+}
+# The carve-out of the machine: "tag_base mem_base mem_size" from the device tree.
+carve_out() {
+	_n=$(ls -d /proc/device-tree/reserved-memory/tag-storage@* | head -1)
+	_tag=$(dt_hex "$_n/reg")
+	_data_mib=$(cmdline_param mtguest.data_mib)
+	echo "0x${_tag%????????????????} 0x40000000 $((_data_mib * 1024 * 1024))"
+}
+# oracle_stress on|off SECONDS: fio verify loops on /dev/mtetag0 (raw, not swap, so that
+# corruption cannot reach the system itself) while mte-churn tags memory; prints the
+# "oracle:" line and returns 0 when corruption was detected.
+oracle_stress() {
+	_hook=$1
+	_secs=$2
+	_extra=""
+	[ "$_hook" = off ] && _extra=test_disable_hook=1
+	modprobe mtetag disksize=128M $_extra || return 2
+	_mib=$(($(cmdline_param mtguest.data_mib) / 32 * 5))
+	mte-churn --seconds "$_secs" --threads 2 >/tmp/ochurn.out 2>&1 &
+	_churn=$!
+	fio --name=oracle --filename=/dev/mtetag0 --rw=write --bs=4k --size=${_mib}M --direct=1 \
+		--verify=crc32c --do_verify=1 --verify_fatal=1 --buffer_compress_percentage=66 \
+		--refill_buffers --loops=1000 --runtime="$_secs" >/tmp/ofio.out 2>&1
+	_fio_rc=$?
+	wait $_churn
+	_churn_rc=$?
+	cat /tmp/ochurn.out
+	grep -E 'verify:|err=' /tmp/ofio.out | head -3
+	[ "$_hook" = on ] && grep 'audit:' /sys/kernel/debug/mtetag/audit
+	_seen=no
+	[ $_fio_rc != 0 ] || [ $_churn_rc != 0 ] && _seen=yes
+	echo "oracle: hook=$_hook corruption_detected=$_seen"
+	echo "fio rc=$_fio_rc churn rc=$_churn_rc"
+	[ $_seen = yes ]
+}

@@ -13,6 +13,7 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/panic.h>
 #include <linux/mte_tag_storage.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -29,6 +30,11 @@ static unsigned int release_grace_ms = 500;
 module_param(release_grace_ms, uint, 0644);
 MODULE_PARM_DESC(release_grace_ms,
 		 "A tag page whose data pages are all untagged returns to the pool after staying so this long (default 500)");
+
+static bool test_disable_hook;
+module_param(test_disable_hook, bool, 0444);
+MODULE_PARM_DESC(test_disable_hook,
+		 "Test only (taints): no hook, the pool uses every tag page: swap data corrupts live tags");
 
 /* Reserve latency histogram: 4 buckets per power of two of nanoseconds. */
 #define LAT_SUB_SHIFT 2
@@ -238,6 +244,20 @@ void mtetag_scan_tagged(void)
 	}
 }
 
+/* Without the hook: every tag page joins the pool, tagged or not (test only). */
+static void mtetag_give_all_tag_pages(void)
+{
+	u32 idx;
+	int i;
+
+	for (i = 0; i < mtetag_nr_regions; i++)
+		mtp_pool_set_tag_addr(&mtetag_pool, mtetag_regions[i].first_tag_page,
+				      mtetag_regions[i].addr,
+				      mtetag_regions[i].tag_size >> PAGE_SHIFT);
+	for (idx = 0; idx < mtetag_pool.nr_tag; idx++)
+		mtp_tag_return(&mtetag_pool, idx);
+}
+
 /* I1 from the outside: no tag page that covers a tagged data page holds an object. */
 static int audit_show(struct seq_file *m, void *v)
 {
@@ -337,12 +357,19 @@ int mtetag_hook_init(void)
 		err = -ENOMEM;
 		goto free;
 	}
-	err = mte_tag_storage_register(&mtetag_hook_ops);
-	if (err) {
-		pr_err("cannot register the tag storage hook: %d\n", err);
-		goto free;
+	if (test_disable_hook) {
+		/* The negative control of the faithful machine: it must see corruption. */
+		add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
+		pr_crit("test_disable_hook: no tag hook, swap data WILL corrupt live MTE tags\n");
+		mtetag_give_all_tag_pages();
+	} else {
+		err = mte_tag_storage_register(&mtetag_hook_ops);
+		if (err) {
+			pr_err("cannot register the tag storage hook: %d\n", err);
+			goto free;
+		}
+		mtetag_scan_tagged();
 	}
-	mtetag_scan_tagged();
 	hs.debugfs = debugfs_create_dir("mtetag", NULL);
 	debugfs_create_file("audit", 0400, hs.debugfs, NULL, &audit_fops);
 	debugfs_create_file("block_map", 0400, hs.debugfs, NULL, &block_map_fops);
@@ -360,7 +387,8 @@ free:
 void mtetag_hook_exit(void)
 {
 	debugfs_remove_recursive(hs.debugfs);
-	mte_tag_storage_unregister(&mtetag_hook_ops);
+	if (!test_disable_hook)
+		mte_tag_storage_unregister(&mtetag_hook_ops);
 	cancel_delayed_work_sync(&hs.give_back);
 	cancel_work_sync(&hs.refill);
 	kvfree(hs.idle_since);
