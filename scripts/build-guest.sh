@@ -6,6 +6,7 @@
 # Prints "name=path" lines for build-initramfs.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock guest
 
 dl=$MTETAG_CACHE/dl
 mkdir -p "$dl"

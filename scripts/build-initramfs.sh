@@ -5,6 +5,7 @@
 #   build-initramfs.sh KERNEL_DIR [MODULE.ko...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock initramfs
 
 kdir=${1:?usage: build-initramfs.sh KERNEL_DIR [MODULE.ko...]}
 shift

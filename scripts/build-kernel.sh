@@ -4,6 +4,7 @@
 # hash of those inputs; prints the kernel directory on stdout.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock kernel
 
 dir=$(kernel_dir)
 src=$dir/src

@@ -4,6 +4,7 @@
 # clean; prints the .ko paths, one a line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock module
 
 kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
 out=$MTETAG_CACHE/module-build

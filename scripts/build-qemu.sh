@@ -4,6 +4,7 @@
 # version, the patches and this script; prints the qemu-system-aarch64 path.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock qemu
 
 ver=$(apt-cache showsrc qemu 2>/dev/null | awk '/^Version: 1:10\./ {print $2}' | sort -V | tail -n 1)
 [ -n "$ver" ] || die "no QEMU 10 source package: needs the bookworm-backports deb-src entry (scripts/setup-host.sh)"

@@ -53,3 +53,11 @@ vm_ram_mib() { echo $(($1 + $1 / 32)); }
 QEMU_MACHINE=${QEMU_MACHINE:-virt,mte=on}
 QEMU_CPU=max,pauth-impdef=on
 export QEMU_MACHINE
+
+# Serialise builds of one kind of product: two runs sharing the cache must not build into the
+# same directory at once (the second waits, then finds the product built).
+cache_lock() {
+	mkdir -p "$MTETAG_CACHE"
+	exec {MTETAG_LOCK_FD}>"$MTETAG_CACHE/.lock-$1"
+	flock "$MTETAG_LOCK_FD"
+}

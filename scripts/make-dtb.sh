@@ -4,6 +4,7 @@
 #   make-dtb.sh DATA_MIB SMP [mtetag-dtgen options...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+cache_lock dtb
 
 data_mib=${1:?usage: make-dtb.sh DATA_MIB SMP [dtgen options]}
 smp=${2:?usage: make-dtb.sh DATA_MIB SMP [dtgen options]}
