@@ -53,7 +53,8 @@ build_fio() {
 
 build_programs() {
 	local src=$MTETAG_ROOT/tools/guest dir f out
-	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" -- "$src" "$0")
+	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" -- "$src" "$0" \
+		"$MTETAG_ROOT/tools/mtetagctl")
 	if [ ! -f "$dir/.done" ]; then
 		rm -rf "$dir" && mkdir -p "$dir"
 		for f in "$src"/*.cpp; do
@@ -63,6 +64,15 @@ build_programs() {
 				-march=armv8.5-a+memtag -I"$src" -o "$out" "$f"
 			"${CROSS_COMPILE}strip" "$out"
 		done
+		# mtetagctl's libraries are header-only: give the cross compiler just those headers.
+		mkdir -p "$dir/include"
+		ln -s /usr/include/CLI /usr/include/nlohmann "$dir/include/"
+		log "cross-compiling tools/mtetagctl"
+		"${CROSS_COMPILE}g++" -std=c++20 -O2 -Wall -Wextra -Werror -static \
+			-I"$MTETAG_ROOT/tools/mtetagctl" -isystem "$dir/include" -o "$dir/mtetagctl" \
+			"$MTETAG_ROOT"/tools/mtetagctl/*.cpp
+		"${CROSS_COMPILE}strip" "$dir/mtetagctl"
+		rm -rf "$dir/include"
 		touch "$dir/.done"
 	fi
 	echo "programs=$dir"
