@@ -14,7 +14,7 @@ while IFS='=' read -r k v; do part[$k]=$v; done < <("$MTETAG_ROOT/scripts/build-
 release=$(cat "$kdir/release")
 
 key=$(input_hash "$kdir" "${part[busybox]}" "${part[fio]}" "${part[programs]}" -- \
-	"$MTETAG_ROOT/tests/guest" "$MTETAG_ROOT/scripts/guest" "$0" "$@")
+	"$MTETAG_ROOT/tests/guest" "$MTETAG_ROOT/scripts/guest" "$MTETAG_ROOT/packaging" "$0" "$@")
 out=$MTETAG_CACHE/initramfs/$key.cpio.gz
 if [ ! -f "$out" ]; then
 	stage=$(mktemp -d)
@@ -24,6 +24,8 @@ if [ ! -f "$out" ]; then
 	cp "${part[fio]}" "$stage/usr/bin/fio"
 	cp "${part[programs]}"/* "$stage/usr/bin/"
 	cp "$MTETAG_ROOT/scripts/guest/init" "$stage/init"
+	cp "$MTETAG_ROOT/packaging/mtetag-setup" "$stage/usr/bin/"
+	mkdir -p "$stage/etc" && cp "$MTETAG_ROOT/packaging/mtetag.conf" "$stage/etc/"
 	for t in "$MTETAG_ROOT"/tests/guest/*; do
 		case $t in
 		*/lib.sh) cp "$t" "$stage/tests/" ;;

@@ -8,7 +8,7 @@ set -uo pipefail
 # name | run-vm.sh options | tests (one boot each)
 SUITES=(
 	"machine|--data-mib 512 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog"
-	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog mtetagctl"
+	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog mtetagctl mtetag-setup"
 	"hook|--data-mib 512 --timeout 900|mtetag-stress mtetag-load-under-churn"
 	"inert|--data-mib 512 --timeout 600|hook-inert mte-probe"
 	"faithful|--data-mib 512 --timeout 900|oracle-tags oracle-hook-on mte-selftests"
