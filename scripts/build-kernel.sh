@@ -40,8 +40,10 @@ if [ ! -f "$dir/.src-done" ]; then
 	mkdir -p "$dir"
 	tar -C "$dir" -xf "$tarball"
 	mv "$dir/linux-source-6.12" "$src"
-	# New kernel files (the hook) are overlaid; patches change existing files only.
-	for d in include arch; do
+	# New kernel files (the hook, the driver) are overlaid; patches change existing files
+	# only. The driver's sources are not part of the key: scripts/test-intree.sh refreshes
+	# them before an in-tree build, and the cached kernel is built without CONFIG_MTETAG.
+	for d in include arch drivers; do
 		[ ! -d "$MTETAG_ROOT/$d" ] || cp -r "$MTETAG_ROOT/$d/." "$src/$d/"
 	done
 	for p in "$MTETAG_ROOT"/mm/hooks/*.patch; do

@@ -34,6 +34,7 @@ kernel_src_version() { dpkg-query -W -f='${Version}' linux-source-6.12; }
 kernel_key() {
 	input_hash "linux-source-6.12 $(kernel_src_version)" "gcc $(cross_gcc_version)" -- \
 		"$MTETAG_ROOT/mm/hooks" "$MTETAG_ROOT/include" "$MTETAG_ROOT/arch" \
+		"$MTETAG_ROOT/drivers/block/mtetag/Kconfig" \
 		"$MTETAG_ROOT/scripts/kernel" "$MTETAG_ROOT/scripts/build-kernel.sh"
 }
 kernel_dir() { echo "$MTETAG_CACHE/kernel-$(kernel_key)"; }

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Boot the emulated MTE machine and run guest tests, or a shell.
 #   run-vm.sh [--data-mib N] [--smp N] [--timeout S] [--name NAME] [--append ARGS]
-#             [--module KO]... [--dtgen ARG]... (--shell | TEST...)
+#             [--module KO]... [--dtgen ARG]... [--kernel-dir BUILD_DIR] (--shell | TEST...)
 # The console streams to stdout and is kept in $MTETAG_CACHE/logs/. The exit status is the
 # guest's verdict from mtetag-tapcollect: a missing result or any kernel oops/BUG/WARN/KASAN
 # report/hung task fails the run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-data_mib=2048 smp=2 timeout=600 name="" append="" shell=0
+data_mib=2048 smp=2 timeout=600 name="" append="" shell=0 kernel_dir=""
 modules=() dtgen=() tests=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -19,6 +19,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--module) modules+=("$2"); shift 2 ;;
 	--dtgen) dtgen+=("$2"); shift 2 ;;
+	--kernel-dir) kernel_dir=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	-*) die "unknown option $1" ;;
 	*) tests+=("$1"); shift ;;
@@ -49,7 +50,7 @@ qemu=${QEMU:-qemu-system-aarch64}
 # oops=panic + panic=-1: any oops ends the run at once instead of wedging the guest.
 cmdline="console=ttyAMA0 oops=panic panic=-1 mtguest.data_mib=$data_mib $append"
 qemu_args=(-machine "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$smp"
-	-m "$(vm_ram_mib "$data_mib")M" -kernel "$kdir/build/arch/arm64/boot/Image"
+	-m "$(vm_ram_mib "$data_mib")M" -kernel "${kernel_dir:-$kdir/build}/arch/arm64/boot/Image"
 	-initrd "$initrd" -dtb "$dtb" -display none -nic none -no-reboot)
 
 if [ "$shell" = 1 ]; then

@@ -59,6 +59,17 @@ for suite in "${SUITES[@]}"; do
 	fi
 done
 
+# Not a guest suite: the in-tree build (module and built-in) and a boot of the latter.
+if selected intree || [ "$want" = "  " ]; then
+	log "in-tree build"
+	verdict=$("$MTETAG_ROOT/scripts/test-intree.sh" | tee /dev/stderr | grep '^intree: ' | tail -n 1)
+	if [ -n "$verdict" ]; then
+		count "$verdict"
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
 summary="$passed passed, $failed failed"
 [ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
 echo "$summary"

@@ -40,12 +40,18 @@ MODULE_PARM_DESC(test_disable_hook,
 #define LAT_SUB_SHIFT 2
 #define LAT_BUCKETS (64 << LAT_SUB_SHIFT)
 
+/* Per CPU, so that the hooks on the fault and free paths share no cache line. */
+struct mtetag_hook_counts {
+	u64 reserves;         /* reserve callbacks */
+	u64 releases;         /* release callbacks */
+	u64 lat[LAT_BUCKETS]; /* reserve latency histogram */
+	u64 lat_max;          /* slowest reserve, ns */
+};
+
+static DEFINE_PER_CPU(struct mtetag_hook_counts, hook_counts);
+
 struct mtetag_hook_state {
-	atomic64_t reserves;         /* reserve callbacks */
-	atomic64_t releases;         /* release callbacks */
 	atomic64_t returned;         /* tag pages given back after their grace period */
-	atomic64_t lat[LAT_BUCKETS]; /* reserve latency histogram */
-	atomic64_t lat_max;          /* slowest reserve, ns */
 	unsigned long *pending;      /* tag pages waiting for their grace period */
 	unsigned long *idle_since;   /* jiffies when each pending page went idle */
 	struct delayed_work give_back;
@@ -104,10 +110,10 @@ static void record_latency(u64 ns)
 
 		b = (log << LAT_SUB_SHIFT) | ((ns >> (log - LAT_SUB_SHIFT)) & (BIT(LAT_SUB_SHIFT) - 1));
 	}
-	atomic64_inc(&hs.lat[min_t(unsigned int, b, LAT_BUCKETS - 1)]);
-	max = atomic64_read(&hs.lat_max);
-	while (ns > max && !atomic64_try_cmpxchg(&hs.lat_max, &max, ns))
-		;
+	this_cpu_inc(hook_counts.lat[min_t(unsigned int, b, LAT_BUCKETS - 1)]);
+	max = this_cpu_read(hook_counts.lat_max);
+	if (ns > max)
+		this_cpu_write(hook_counts.lat_max, ns);
 }
 
 static u32 mark(u32 tag_index, u32 pages)
@@ -127,7 +133,7 @@ static void mtetag_reserve(struct page *page, unsigned int order)
 	u32 moved;
 	u64 ns;
 
-	atomic64_inc(&hs.reserves);
+	this_cpu_inc(hook_counts.reserves);
 	moved = for_each_tag_page(pfn, 1UL << order, mark);
 	ns = ktime_get_ns() - start;
 	record_latency(ns);
@@ -152,7 +158,7 @@ static void mtetag_release(struct page *page, unsigned int order)
 {
 	unsigned long pfn = page_to_pfn(page);
 
-	atomic64_inc(&hs.releases);
+	this_cpu_inc(hook_counts.releases);
 	trace_release(pfn, order);
 	if (for_each_tag_page(pfn, 1UL << order, clear))
 		queue_delayed_work(system_wq, &hs.give_back,
@@ -196,8 +202,14 @@ static const struct mte_tag_storage_ops mtetag_hook_ops = {
  */
 void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned)
 {
-	*reserves = atomic64_read(&hs.reserves);
-	*releases = atomic64_read(&hs.releases);
+	int cpu;
+
+	*reserves = 0;
+	*releases = 0;
+	for_each_possible_cpu(cpu) {
+		*reserves += per_cpu(hook_counts.reserves, cpu);
+		*releases += per_cpu(hook_counts.releases, cpu);
+	}
 	*returned = atomic64_read(&hs.returned);
 }
 
@@ -315,29 +327,41 @@ static u64 bucket_limit(unsigned int b)
 	return (BIT_ULL(log) + ((u64)(sub + 1) << (log - LAT_SUB_SHIFT))) - 1;
 }
 
+static u64 bucket_count(unsigned int b)
+{
+	u64 n = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		n += per_cpu(hook_counts.lat[b], cpu);
+	return n;
+}
+
 static int reserve_latency_show(struct seq_file *m, void *v)
 {
-	u64 count[LAT_BUCKETS], total = 0, seen = 0, p50 = 0, p99 = 0;
+	u64 total = 0, seen = 0, p50 = 0, p99 = 0, slowest = 0;
 	unsigned int b;
+	int cpu;
 
-	for (b = 0; b < LAT_BUCKETS; b++) {
-		count[b] = atomic64_read(&hs.lat[b]);
-		total += count[b];
-	}
-	for (b = 0; b < LAT_BUCKETS; b++) {
-		seen += count[b];
-		if (!p50 && seen * 2 >= total && total)
+	for (b = 0; b < LAT_BUCKETS; b++)
+		total += bucket_count(b);
+	for_each_possible_cpu(cpu)
+		slowest = max(slowest, per_cpu(hook_counts.lat_max, cpu));
+	for (b = 0; b < LAT_BUCKETS && total; b++) {
+		seen += bucket_count(b);
+		if (!p50 && seen * 2 >= total)
 			p50 = bucket_limit(b);
-		if (!p99 && seen * 100 >= total * 99 && total)
+		if (!p99 && seen * 100 >= total * 99)
 			p99 = bucket_limit(b);
 	}
 	seq_printf(m, "reserves=%llu p50_ns<=%llu p99_ns<=%llu max_ns=%llu\n", total, p50, p99,
-		   (u64)atomic64_read(&hs.lat_max));
+		   slowest);
 	for (b = 0; b < LAT_BUCKETS; b++)
-		if (count[b])
-			seq_printf(m, "<=%llu %llu\n", bucket_limit(b), count[b]);
+		if (bucket_count(b))
+			seq_printf(m, "<=%llu %llu\n", bucket_limit(b), bucket_count(b));
 	return 0;
 }
+
 DEFINE_SHOW_ATTRIBUTE(reserve_latency);
 
 /**
