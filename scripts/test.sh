@@ -16,6 +16,8 @@ SUITES=(
 )
 
 passed=0 failed=0 skipped=0
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
 count() { # add the counts of one "... N passed, N failed[, N skipped]" line
 	local line=$1 p f s
 	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<<"$line")
@@ -49,8 +51,9 @@ for suite in "${SUITES[@]}"; do
 	selected "$name" || selected guest || [ "$want" = "  " ] || continue
 	log "guest suite $name: $tests"
 	# shellcheck disable=SC2086
-	verdict=$("$MTETAG_ROOT/scripts/run-vm.sh" --name "$name" $opts $tests | tee /dev/stderr |
-		grep '^guest: ' | tail -n 1)
+	# tee into a file and onto our stderr: reopening /dev/stderr would truncate a log file.
+	"$MTETAG_ROOT/scripts/run-vm.sh" --name "$name" $opts $tests | tee "$tmp" >&2
+	verdict=$(grep '^guest: ' "$tmp" | tail -n 1)
 	if [ -n "$verdict" ]; then
 		count "$verdict"
 	else
@@ -62,7 +65,8 @@ done
 # Not a guest suite: the in-tree build (module and built-in) and a boot of the latter.
 if selected intree || [ "$want" = "  " ]; then
 	log "in-tree build"
-	verdict=$("$MTETAG_ROOT/scripts/test-intree.sh" | tee /dev/stderr | grep '^intree: ' | tail -n 1)
+	"$MTETAG_ROOT/scripts/test-intree.sh" | tee "$tmp" >&2
+	verdict=$(grep '^intree: ' "$tmp" | tail -n 1)
 	if [ -n "$verdict" ]; then
 		count "$verdict"
 	else

@@ -213,15 +213,20 @@ void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned)
 	*returned = atomic64_read(&hs.returned);
 }
 
-/* A data page whose tags are live or being written: tagged, or its tag lock taken. */
-static bool page_has_tags(unsigned long pfn)
+/*
+ * A data page whose tags are live: tagged, or its tag lock taken (tags being written). The
+ * zero page's tags are cleared once at boot and read through every PROT_MTE mapping of it,
+ * but it never gets PG_mte_tagged (it is mapped pte_special): its tags are always live.
+ */
+static bool page_has_tags(unsigned long pfn, bool writing_too)
 {
 	struct page *page;
 
 	if (!pfn_valid(pfn))
 		return false;
 	page = pfn_to_page(pfn);
-	return page_mte_tagged(page) || test_bit(PG_mte_lock, &page->flags);
+	return is_zero_page(page) || page_mte_tagged(page) ||
+	       (writing_too && test_bit(PG_mte_lock, &page->flags));
 }
 
 /**
@@ -241,7 +246,7 @@ void mtetag_scan_tagged(void)
 
 		mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, nr_tag);
 		for (pfn = first; pfn < first + PHYS_PFN(r->mem_size); pfn++) {
-			if (!page_has_tags(pfn))
+			if (!page_has_tags(pfn, true))
 				continue;
 			idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
 			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
@@ -281,9 +286,11 @@ static int audit_show(struct seq_file *m, void *v)
 		const struct mtetag_region *r = &mtetag_regions[i];
 
 		for (pfn = PHYS_PFN(r->mem_base); pfn < PHYS_PFN(r->mem_base + r->mem_size); pfn++) {
-			/* PG_mte_tagged is set after reserve ran and the tags were written. */
-			if (!pfn_valid(pfn) || !page_mte_tagged(pfn_to_page(pfn)) ||
-			    !locate(pfn, &idx, &bit))
+			/*
+			 * Not the lock bit: it is set before reserve runs. PG_mte_tagged is
+			 * set after reserve ran and the tags were written.
+			 */
+			if (!page_has_tags(pfn, false) || !locate(pfn, &idx, &bit))
 				continue;
 			tagged++;
 			if (READ_ONCE(mtetag_pool.tag[idx].state) != MTP_TAGS) {
