@@ -12,9 +12,10 @@ mapfile -t files < <(git ls-files 'drivers/*.[ch]' 'include/*.h' 'arch/*.[ch]')
 if [ ${#files[@]} -gt 0 ]; then
 	perl "$cp" --no-tree --strict --terse -q --ignore CAMELCASE -f "${files[@]}" || status=1
 fi
+# Through stdin: given the path of a git-tracked file, checkpatch checks it as a source file.
 for p in mm/hooks/*.patch; do
 	[ -e "$p" ] || continue
-	perl "$cp" --no-tree --strict -q --ignore CAMELCASE "$p" || status=1
+	perl "$cp" --no-tree --strict -q --ignore CAMELCASE - <"$p" || { echo "in $p" >&2; status=1; }
 done
 [ $status = 0 ] && log "checkpatch --strict: clean"
 exit $status
