@@ -4,6 +4,8 @@
 . /tests/lib.sh
 tap_plan 5
 printf 'size=96M\nalgorithm=zstd\npriority=100\n' >/tmp/mtetag.conf
+# busybox sh runs its own swapon applet, which has no -p: use the guest's util-linux-like one.
+export SWAPON=/usr/bin/swapon
 check "mtetag-setup start" mtetag-setup start /tmp/mtetag.conf
 cat /proc/swaps
 check "swap on /dev/mtetag0 with priority 100" \
