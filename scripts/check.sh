@@ -10,7 +10,9 @@ cd "$MTETAG_ROOT"
 status=0
 mapfile -t files < <(git ls-files 'drivers/*.[ch]' 'include/*.h' 'arch/*.[ch]')
 if [ ${#files[@]} -gt 0 ]; then
-	perl "$cp" --no-tree --strict --terse -q --ignore CAMELCASE -f "${files[@]}" || status=1
+	# --strict's CHECKs do not change checkpatch's exit status: count them too.
+	out=$(perl "$cp" --no-tree --strict --terse -q --ignore CAMELCASE -f "${files[@]}") || status=1
+	grep -v '^total: 0 errors, 0 warnings, 0 checks' <<<"$out" | grep . && status=1
 fi
 # Through stdin: given the path of a git-tracked file, checkpatch checks it as a source file.
 for p in mm/hooks/*.patch; do

@@ -2,7 +2,7 @@
 # modprobe mtetag finds the carve-out, /dev/mtetag0 becomes swap, SwapTotal grows by disksize,
 # MemTotal stays; unload and reset are refused while in use.
 . /tests/lib.sh
-tap_plan 12
+tap_plan 13
 mem_before=$(meminfo_kb MemTotal)
 check "modprobe mtetag" modprobe mtetag
 dmesg | grep 'mtetag:'
@@ -12,6 +12,8 @@ sys=/sys/block/mtetag0
 carve_kb=$(($(cmdline_param mtguest.data_mib) * 1024 / 32))
 check "default disksize is 4x the carve-out" test "$(cat $sys/disksize)" = $((carve_kb * 1024 * 4))
 check "initstate 1" test "$(cat $sys/initstate)" = 1
+check "tracepoints mtetag:reserve, evict, release" sh -c \
+	"for e in reserve evict release; do test -d /sys/kernel/debug/tracing/events/mtetag/\$e || exit 1; done"
 check "lz4 is the default algorithm" grep -q '\[lz4\]' $sys/comp_algorithm
 mkswap /dev/mtetag0 >/dev/null && swapon /dev/mtetag0
 check "SwapTotal grew by disksize" test "$(meminfo_kb SwapTotal)" -ge $(($(cat $sys/disksize) / 1024 - 4))

@@ -71,7 +71,8 @@ static bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
 		unsigned long first = PHYS_PFN(r->mem_base);
 
 		if (pfn >= first && pfn < first + PHYS_PFN(r->mem_size)) {
-			*tag_index = r->first_tag_page + (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+			*tag_index = r->first_tag_page +
+				     (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
 			*bit = (pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE;
 			return true;
 		}
@@ -80,8 +81,8 @@ static bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
 }
 
 /* Call @fn once per tag page for the data pages [@pfn, @pfn + @nr), with their bit mask. */
-static u32 for_each_tag_page(unsigned long pfn, unsigned long nr,
-			     u32 (*fn)(u32 tag_index, u32 pages))
+static u32 walk_tag_pages(unsigned long pfn, unsigned long nr,
+			  u32 (*fn)(u32 tag_index, u32 pages))
 {
 	unsigned long end = pfn + nr;
 	u32 idx, bit, pages, ret = 0;
@@ -108,7 +109,9 @@ static void record_latency(u64 ns)
 	if (ns >= BIT(LAT_SUB_SHIFT)) {
 		unsigned int log = ilog2(ns);
 
-		b = (log << LAT_SUB_SHIFT) | ((ns >> (log - LAT_SUB_SHIFT)) & (BIT(LAT_SUB_SHIFT) - 1));
+		unsigned int sub = (ns >> (log - LAT_SUB_SHIFT)) & (BIT(LAT_SUB_SHIFT) - 1);
+
+		b = (log << LAT_SUB_SHIFT) | sub;
 	}
 	this_cpu_inc(hook_counts.lat[min_t(unsigned int, b, LAT_BUCKETS - 1)]);
 	max = this_cpu_read(hook_counts.lat_max);
@@ -134,7 +137,7 @@ static void mtetag_reserve(struct page *page, unsigned int order)
 	u64 ns;
 
 	this_cpu_inc(hook_counts.reserves);
-	moved = for_each_tag_page(pfn, 1UL << order, mark);
+	moved = walk_tag_pages(pfn, 1UL << order, mark);
 	ns = ktime_get_ns() - start;
 	record_latency(ns);
 	trace_reserve(pfn, order, moved, ns);
@@ -160,7 +163,7 @@ static void mtetag_release(struct page *page, unsigned int order)
 
 	this_cpu_inc(hook_counts.releases);
 	trace_release(pfn, order);
-	if (for_each_tag_page(pfn, 1UL << order, clear))
+	if (walk_tag_pages(pfn, 1UL << order, clear))
 		queue_delayed_work(system_wq, &hs.give_back,
 				   msecs_to_jiffies(release_grace_ms));
 }
@@ -285,7 +288,9 @@ static int audit_show(struct seq_file *m, void *v)
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		const struct mtetag_region *r = &mtetag_regions[i];
 
-		for (pfn = PHYS_PFN(r->mem_base); pfn < PHYS_PFN(r->mem_base + r->mem_size); pfn++) {
+		unsigned long end = PHYS_PFN(r->mem_base + r->mem_size);
+
+		for (pfn = PHYS_PFN(r->mem_base); pfn < end; pfn++) {
 			/*
 			 * Not the lock bit: it is set before reserve runs. PG_mte_tagged is
 			 * set after reserve ran and the tags were written.
