@@ -448,6 +448,26 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 	return err;
 }
 
+/* Point @slot at no object (empty or same-filled) and drop what it named. */
+static void replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+			 enum mtp_slot_kind kind, u64 fill)
+{
+	unsigned long flags;
+	struct mtp_slot old;
+
+	if (slot >= owner->nr_slots)
+		return;
+	spin_lock_irqsave(&pool->lock, flags);
+	old = owner->slots[slot];
+	owner->slots[slot].kind = kind;
+	if (kind == MTP_SLOT_SAME) {
+		owner->slots[slot].fill = fill;
+		owner->st.same_pages++;
+	}
+	drop_obj(pool, owner, old);
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
 /**
  * mtp_write_same() - record that @slot holds a page of one repeated word; takes no space
  * @pool: the pool
@@ -457,18 +477,7 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
  */
 void mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill)
 {
-	unsigned long flags;
-	struct mtp_slot old;
-
-	if (slot >= owner->nr_slots)
-		return;
-	spin_lock_irqsave(&pool->lock, flags);
-	old = owner->slots[slot];
-	owner->slots[slot].kind = MTP_SLOT_SAME;
-	owner->slots[slot].fill = fill;
-	owner->st.same_pages++;
-	drop_obj(pool, owner, old);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	replace_slot(pool, owner, slot, MTP_SLOT_SAME, fill);
 }
 
 /**
@@ -515,16 +524,7 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
  */
 void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 {
-	unsigned long flags;
-	struct mtp_slot old;
-
-	if (slot >= owner->nr_slots)
-		return;
-	spin_lock_irqsave(&pool->lock, flags);
-	old = owner->slots[slot];
-	owner->slots[slot].kind = MTP_SLOT_EMPTY;
-	drop_obj(pool, owner, old);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	replace_slot(pool, owner, slot, MTP_SLOT_EMPTY, 0);
 }
 
 /* Move the object @slot names (its bytes at @src) to room elsewhere, else drop it. */
