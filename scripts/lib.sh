@@ -40,8 +40,11 @@ kernel_key() {
 kernel_dir() { echo "$MTETAG_CACHE/kernel-$(kernel_key)"; }
 
 # Build the host tools (CMake) once per source change; prints the build directory.
+# CMake pins a build tree to one source path, so each clone gets its own tree.
 host_build() {
-	local dir=$MTETAG_CACHE/host-build
+	local dir
+	dir=$MTETAG_CACHE/host-build-$(printf '%s' "$MTETAG_ROOT" | sha256sum | cut -c1-12)
+	cache_lock "${dir##*/}"
 	cmake -S "$MTETAG_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null ||
 		die "cmake configure failed"
 	cmake --build "$dir" -j"$JOBS" >"$dir.log" 2>&1 || { cat "$dir.log" >&2; die "host build failed"; }
