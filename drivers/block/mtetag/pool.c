@@ -5,14 +5,36 @@
  */
 #include "pool.h"
 
-static u32 obj_footprint(u32 len)
-{
-	return sizeof(struct mtp_obj_hdr) + ALIGN(len, MTP_OBJ_ALIGN);
-}
-
 static struct mtp_obj_hdr *obj_hdr(struct mtp_page *pg, u32 offset)
 {
 	return (struct mtp_obj_hdr *)((u8 *)pg->addr + offset);
+}
+
+static struct mtp_obj_link *obj_link(struct mtp_obj_hdr *hdr)
+{
+	return (struct mtp_obj_link *)(hdr + 1);
+}
+
+static u32 meta_size(u8 flags)
+{
+	return sizeof(struct mtp_obj_hdr) +
+	       (flags & MTP_OBJ_LINKED ? sizeof(struct mtp_obj_link) : 0);
+}
+
+static u8 *piece_data(struct mtp_obj_hdr *hdr)
+{
+	return (u8 *)hdr + meta_size(hdr->flags);
+}
+
+/* Bytes a piece of @len payload bytes takes in its page. */
+static u32 footprint(u8 flags, u32 len)
+{
+	return meta_size(flags) + ALIGN(len, MTP_OBJ_ALIGN);
+}
+
+static u32 piece_footprint(const struct mtp_obj_hdr *hdr)
+{
+	return footprint(hdr->flags, hdr->len);
 }
 
 static bool is_tag_page(const struct mtp_page *pg)
@@ -75,6 +97,28 @@ static struct mtp_page *find_room(struct list_head *buckets, u32 need)
 	return NULL;
 }
 
+/* A packed page with room for @need bytes: tag tier first, then @owner's overflow pages. */
+static struct mtp_page *find_fit(struct mtp_pool *pool, struct mtp_owner *owner, u32 need)
+{
+	struct mtp_page *pg = find_room(pool->tag_buckets, need);
+
+	return pg ? pg : find_room(owner->ovf_buckets, need);
+}
+
+/* The page with the largest tail below @need (and at least MTP_SPLIT_MIN_TAIL), or NULL. */
+static struct mtp_page *find_tail(struct list_head *buckets, u32 need)
+{
+	u32 b = min(need >> MTP_BUCKET_SHIFT, MTP_NR_BUCKETS - 1);
+	struct mtp_page *pg;
+
+	for (; b >= MTP_SPLIT_MIN_TAIL >> MTP_BUCKET_SHIFT; b--) {
+		list_for_each_entry(pg, &buckets[b], node)
+			if (MTP_PAGE_SIZE - pg->tail < need)
+				return pg;
+	}
+	return NULL;
+}
+
 /* An empty page of either tier for @owner; NULL with *err set when there is none. */
 static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owner, bool evict,
 				   int *err)
@@ -113,73 +157,156 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 	return pg;
 }
 
-/* Room for an object of @len bytes: tag tier first, then @owner's overflow pages. */
-static struct mtp_page *place(struct mtp_pool *pool, struct mtp_owner *owner, u32 len,
-			      bool evict, int *err)
+/* An empty page made ready for pieces, or for one raw page when @huge. */
+static struct mtp_page *open_page(struct mtp_pool *pool, struct mtp_owner *owner, bool huge,
+				  bool evict, int *err)
 {
-	struct mtp_page *pg;
+	struct mtp_page *pg = take_empty(pool, owner, evict, err);
 
-	if (len < MTP_PAGE_SIZE) {
-		u32 need = obj_footprint(len);
-
-		pg = find_room(pool->tag_buckets, need);
-		if (!pg)
-			pg = find_room(owner->ovf_buckets, need);
-		if (pg)
-			return pg;
-	}
-	pg = take_empty(pool, owner, evict, err);
 	if (!pg)
 		return NULL;
-	if (len == MTP_PAGE_SIZE) {
-		set_state(pool, pg, MTP_HUGE);
-	} else {
-		set_state(pool, pg, MTP_PACKED);
-		pg->tail = 0;
-		pg->live = 0;
-		pg->nr_live = 0;
-	}
+	pg->tail = 0;
+	pg->live = 0;
+	pg->nr_live = 0;
+	set_state(pool, pg, huge ? MTP_HUGE : MTP_PACKED);
 	return pg;
 }
 
-static void account(struct mtp_owner *owner, struct mtp_page *pg, u32 len, int sign)
+/* Room for a piece of @need bytes; an evicting caller may use headroom and atomic pages. */
+static struct mtp_page *place_piece(struct mtp_pool *pool, struct mtp_owner *owner, u32 need,
+				    bool evict, int *err)
 {
-	owner->st.compr_bytes += sign * (s64)len;
-	owner->st.nr_objects += sign;
-	if (is_tag_page(pg))
-		owner->st.tag_bytes += sign * (s64)len;
-	if (pg->state == MTP_HUGE)
-		owner->st.huge_pages += sign;
+	struct mtp_page *pg = find_fit(pool, owner, need);
+
+	return pg ? pg : open_page(pool, owner, false, evict, err);
 }
 
-/* Copy an object into @pg (placed by place()) and point @slot at it. */
-static void put_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_page *pg,
-		    u32 slot, const void *buf, u32 len)
+static void count_piece(struct mtp_owner *owner, struct mtp_page *pg, u32 len, int sign)
+{
+	if (is_tag_page(pg))
+		owner->st.tag_bytes += sign * (s64)len;
+}
+
+/* Append a piece to packed page @pg; the caller fills the link of a head that has one. */
+static struct mtp_obj_hdr *append_piece(struct mtp_pool *pool, struct mtp_owner *owner,
+					struct mtp_page *pg, u32 slot, u8 flags,
+					const void *data, u32 len)
+{
+	struct mtp_obj_hdr *hdr = obj_hdr(pg, pg->tail);
+
+	hdr->slot = slot;
+	hdr->len = len;
+	hdr->owner = owner->id;
+	hdr->flags = flags;
+	memcpy(piece_data(hdr), data, len);
+	pg->tail += footprint(flags, len);
+	pg->live += footprint(flags, len);
+	pg->nr_live++;
+	relist(pool, pg);
+	count_piece(owner, pg, len, 1);
+	return hdr;
+}
+
+/* The one reference to a piece: its slot for a head or whole object, its head's link else. */
+static void repoint(struct mtp_pool *pool, struct mtp_obj_hdr *hdr, struct mtp_page *pg,
+		    u32 offset)
+{
+	struct mtp_slot *s = &pool->owners[hdr->owner]->slots[hdr->slot];
+
+	if (hdr->flags & MTP_OBJ_TAIL) {
+		struct mtp_obj_link *link = obj_link(obj_hdr(s->page, s->offset));
+
+		link->page = pg;
+		link->offset = offset;
+	} else {
+		s->page = pg;
+		s->offset = offset;
+	}
+}
+
+/* A live piece of @from becomes a hole there and is appended, unchanged, to @to. */
+static void move_piece(struct mtp_pool *pool, struct mtp_page *from, struct mtp_obj_hdr *hdr,
+		       struct mtp_page *to)
+{
+	struct mtp_owner *owner = pool->owners[hdr->owner];
+	u32 size = piece_footprint(hdr);
+
+	repoint(pool, hdr, to, to->tail);
+	memcpy(obj_hdr(to, to->tail), hdr, size);
+	to->tail += size;
+	to->live += size;
+	to->nr_live++;
+	relist(pool, to);
+	count_piece(owner, to, hdr->len, 1);
+	count_piece(owner, from, hdr->len, -1);
+	hdr->flags |= MTP_OBJ_DEAD;
+	from->live -= size;
+	from->nr_live--;
+}
+
+/*
+ * Store @len bytes (less than a page) for @slot: whole in the fullest page that fits them,
+ * else split across the largest tail that does not and a second page, else whole in a new one.
+ */
+static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+		      const void *buf, u32 len)
+{
+	struct mtp_slot *s = &owner->slots[slot];
+	struct mtp_page *pg, *head_pg;
+	struct mtp_obj_hdr *head, *tail;
+	u32 need = footprint(0, len), head_len;
+	int err = 0;
+
+	pg = find_fit(pool, owner, need);
+	if (pg)
+		goto whole;
+	head_pg = find_tail(pool->tag_buckets, need);
+	if (!head_pg)
+		head_pg = find_tail(owner->ovf_buckets, need);
+	if (!head_pg) {
+		pg = open_page(pool, owner, false, false, &err);
+		if (!pg)
+			return err;
+		goto whole;
+	}
+	head_len = MTP_PAGE_SIZE - head_pg->tail - meta_size(MTP_OBJ_LINKED);
+	/* Off the lists while the tail piece looks for a page, so it lands elsewhere. */
+	list_del_init(&head_pg->node);
+	pg = place_piece(pool, owner, footprint(MTP_OBJ_TAIL, len - head_len), false, &err);
+	if (!pg) {
+		relist(pool, head_pg);
+		return err;
+	}
+	tail = append_piece(pool, owner, pg, slot, MTP_OBJ_TAIL, (const u8 *)buf + head_len,
+			    len - head_len);
+	head = append_piece(pool, owner, head_pg, slot, MTP_OBJ_LINKED, buf, head_len);
+	obj_link(head)->page = pg;
+	obj_link(head)->offset = (u8 *)tail - (u8 *)pg->addr;
+	pg = head_pg;
+	goto named;
+whole:
+	head = append_piece(pool, owner, pg, slot, 0, buf, len);
+named:
+	s->kind = MTP_SLOT_OBJ;
+	s->page = pg;
+	s->offset = (u8 *)head - (u8 *)pg->addr;
+	s->len = len;
+	return 0;
+}
+
+/* Store a raw page for @slot in a page of its own. */
+static void put_huge(struct mtp_owner *owner, struct mtp_page *pg, u32 slot, const void *buf)
 {
 	struct mtp_slot *s = &owner->slots[slot];
 
+	memcpy(pg->addr, buf, MTP_PAGE_SIZE);
+	pg->huge_slot = slot;
+	pg->owner = owner;
 	s->kind = MTP_SLOT_OBJ;
 	s->page = pg;
-	s->len = len;
-	if (pg->state == MTP_HUGE) {
-		memcpy(pg->addr, buf, MTP_PAGE_SIZE);
-		pg->huge_slot = slot;
-		pg->owner = owner;
-		s->offset = 0;
-	} else {
-		struct mtp_obj_hdr *hdr = obj_hdr(pg, pg->tail);
-
-		hdr->slot = slot;
-		hdr->owner = owner->id;
-		hdr->len = len;
-		memcpy(hdr + 1, buf, len);
-		s->offset = pg->tail;
-		pg->tail += obj_footprint(len);
-		pg->live += obj_footprint(len);
-		pg->nr_live++;
-		relist(pool, pg);
-	}
-	account(owner, pg, len, 1);
+	s->offset = 0;
+	s->len = MTP_PAGE_SIZE;
+	count_piece(owner, pg, MTP_PAGE_SIZE, 1);
 }
 
 /* An empty page goes back to the free tag list, the spare list or the page allocator. */
@@ -205,18 +332,18 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 	}
 }
 
-/* Close the holes of a packed page, rewriting the slots of the objects that move. */
+/* Close the holes of a packed page, rewriting the references of the pieces that move. */
 static void squeeze(struct mtp_pool *pool, struct mtp_page *pg)
 {
 	u32 off = 0, dst = 0;
 
 	while (off < pg->tail) {
 		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
-		u32 size = obj_footprint(hdr->len);
+		u32 size = piece_footprint(hdr);
 
-		if (hdr->owner != MTP_OWNER_DEAD) {
+		if (!(hdr->flags & MTP_OBJ_DEAD)) {
 			if (dst != off) {
-				pool->owners[hdr->owner]->slots[hdr->slot].offset = dst;
+				repoint(pool, hdr, pg, dst);
 				memmove((u8 *)pg->addr + dst, hdr, size);
 			}
 			dst += size;
@@ -227,30 +354,59 @@ static void squeeze(struct mtp_pool *pool, struct mtp_page *pg)
 	relist(pool, pg);
 }
 
-/* Drop the object an old copy of a slot named; the slot itself may name a new one already. */
-static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_slot old)
+static void kill_piece(struct mtp_owner *owner, struct mtp_page *pg, struct mtp_obj_hdr *hdr)
 {
-	struct mtp_page *pg = old.page;
+	hdr->flags |= MTP_OBJ_DEAD;
+	pg->live -= piece_footprint(hdr);
+	pg->nr_live--;
+	count_piece(owner, pg, hdr->len, -1);
+}
+
+/* After pieces died in @pg: free it when empty, squeeze it when holes add up. */
+static void settle(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_page *pg)
+{
+	if (!pg->nr_live) {
+		release_page(pool, pg);
+	} else if ((u32)(pg->tail - pg->live) >= MTP_SQUEEZE_GARBAGE) {
+		squeeze(pool, pg);
+		owner->st.squeezed++;
+	}
+}
+
+/*
+ * Drop the object an old copy of a slot named; the slot itself may name a new one already.
+ * Pieces in @busy (a page being emptied by the caller) only die: the caller resets the page.
+ */
+static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_slot old,
+		     struct mtp_page *busy)
+{
+	struct mtp_page *pg = old.page, *tail_pg = NULL;
+	struct mtp_obj_hdr *hdr;
 
 	if (old.kind == MTP_SLOT_SAME)
 		owner->st.same_pages--;
 	if (old.kind != MTP_SLOT_OBJ)
 		return;
-	account(owner, pg, old.len, -1);
+	owner->st.compr_bytes -= old.len;
+	owner->st.nr_objects--;
 	if (pg->state == MTP_HUGE) {
-		release_page(pool, pg);
+		owner->st.huge_pages--;
+		count_piece(owner, pg, MTP_PAGE_SIZE, -1);
+		if (pg != busy)
+			release_page(pool, pg);
 		return;
 	}
-	obj_hdr(pg, old.offset)->owner = MTP_OWNER_DEAD;
-	pg->live -= obj_footprint(old.len);
-	if (--pg->nr_live == 0) {
-		release_page(pool, pg);
-		return;
+	/* Both pieces die before either page is settled: a squeeze would move the other. */
+	hdr = obj_hdr(pg, old.offset);
+	if (hdr->flags & MTP_OBJ_LINKED) {
+		tail_pg = obj_link(hdr)->page;
+		kill_piece(owner, tail_pg, obj_hdr(tail_pg, obj_link(hdr)->offset));
 	}
-	if ((u32)(pg->tail - pg->live) >= MTP_SQUEEZE_GARBAGE) {
-		squeeze(pool, pg);
-		owner->st.squeezed++;
-	}
+	kill_piece(owner, pg, hdr);
+	if (pg != busy)
+		settle(pool, owner, pg);
+	if (tail_pg && tail_pg != pg && tail_pg != busy)
+		settle(pool, owner, tail_pg);
 }
 
 /**
@@ -266,6 +422,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	u32 i;
 
 	BUILD_BUG_ON(sizeof(struct mtp_obj_hdr) != MTP_OBJ_ALIGN);
+	BUILD_BUG_ON(sizeof(struct mtp_obj_link) % MTP_OBJ_ALIGN);
 	BUILD_BUG_ON(MTP_PAGE_SIZE > 0xffff + 1);
 	memset(pool, 0, sizeof(*pool));
 	spin_lock_init(&pool->lock);
@@ -407,7 +564,7 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 		struct mtp_slot old = owner->slots[i];
 
 		owner->slots[i].kind = MTP_SLOT_EMPTY;
-		drop_obj(pool, owner, old);
+		drop_obj(pool, owner, old, NULL);
 	}
 	pool->owners[owner->id] = NULL;
 	spin_unlock_irqrestore(&pool->lock, flags);
@@ -436,13 +593,21 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 	if (slot >= owner->nr_slots || !len || (len > MTP_HUGE_THRESHOLD && len != MTP_PAGE_SIZE))
 		return -EINVAL;
 	spin_lock_irqsave(&pool->lock, flags);
-	pg = place(pool, owner, len, false, &err);
-	if (pg) {
-		old = owner->slots[slot];
-		put_obj(pool, owner, pg, slot, buf, len);
-		if (len == MTP_PAGE_SIZE)
+	old = owner->slots[slot];
+	if (len == MTP_PAGE_SIZE) {
+		pg = open_page(pool, owner, true, false, &err);
+		if (pg) {
+			put_huge(owner, pg, slot, buf);
+			owner->st.huge_pages++;
 			owner->st.huge_since++;
-		drop_obj(pool, owner, old);
+		}
+	} else {
+		err = put_packed(pool, owner, slot, buf, len);
+	}
+	if (!err) {
+		owner->st.compr_bytes += len;
+		owner->st.nr_objects++;
+		drop_obj(pool, owner, old, NULL);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return err;
@@ -464,7 +629,7 @@ static void replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 		owner->slots[slot].fill = fill;
 		owner->st.same_pages++;
 	}
-	drop_obj(pool, owner, old);
+	drop_obj(pool, owner, old, NULL);
 	spin_unlock_irqrestore(&pool->lock, flags);
 }
 
@@ -478,6 +643,17 @@ static void replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 void mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill)
 {
 	replace_slot(pool, owner, slot, MTP_SLOT_SAME, fill);
+}
+
+static void read_pieces(struct mtp_obj_hdr *head, u8 *buf)
+{
+	memcpy(buf, piece_data(head), head->len);
+	if (head->flags & MTP_OBJ_LINKED) {
+		struct mtp_obj_link *link = obj_link(head);
+		struct mtp_obj_hdr *tail = obj_hdr(link->page, link->offset);
+
+		memcpy(buf + head->len, piece_data(tail), tail->len);
+	}
 }
 
 /**
@@ -510,7 +686,7 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 		if (s->page->state == MTP_HUGE)
 			memcpy(buf, s->page->addr, MTP_PAGE_SIZE);
 		else
-			memcpy(buf, obj_hdr(s->page, s->offset) + 1, s->len);
+			read_pieces(obj_hdr(s->page, s->offset), buf);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return kind;
@@ -527,45 +703,65 @@ void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 	replace_slot(pool, owner, slot, MTP_SLOT_EMPTY, 0);
 }
 
-/* Move the object @slot names (its bytes at @src) to room elsewhere, else drop it. */
-static bool move_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *src,
-		     u32 len)
+/* Cannot happen while headroom or spares last; counted, never silent. */
+static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+		     struct mtp_page *busy)
 {
-	struct mtp_slot *s = &owner->slots[slot];
+	struct mtp_slot old = owner->slots[slot];
+
+	owner->slots[slot].kind = MTP_SLOT_EMPTY;
+	drop_obj(pool, owner, old, busy);
+	pool->st.evict_lost++;
+}
+
+/* Move the raw page in @pg to a page of its own elsewhere. */
+static bool evict_huge(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	struct mtp_owner *owner = pg->owner;
 	struct mtp_page *to;
 	int err = 0;
 
-	account(owner, s->page, len, -1);
-	owner->st.evicted_in++;
-	pool->st.evicted_objects++;
-	to = place(pool, owner, len, true, &err);
+	to = open_page(pool, owner, true, true, &err);
 	if (!to) {
-		/* Cannot happen while headroom or spares last; counted, never silent. */
-		s->kind = MTP_SLOT_EMPTY;
-		pool->st.evict_lost++;
+		lose_obj(pool, owner, pg->huge_slot, pg);
 		return false;
 	}
-	put_obj(pool, owner, to, slot, src, len);
+	count_piece(owner, pg, MTP_PAGE_SIZE, -1);
+	put_huge(owner, to, pg->huge_slot, pg->addr);
+	owner->st.evicted_in++;
+	pool->st.evicted_objects++;
 	return true;
 }
 
-/* Empty a tag page that is about to serve tags. Bounded: at most one page of objects. */
+/* Empty a tag page that is about to serve tags. Bounded: at most one page of pieces. */
 static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
 {
 	u32 moved = 0, off = 0;
 
 	list_del_init(&pg->node);
 	if (pg->state == MTP_HUGE) {
-		if (move_obj(pool, pg->owner, pg->huge_slot, pg->addr, MTP_PAGE_SIZE))
+		if (evict_huge(pool, pg))
 			moved = MTP_PAGE_SIZE;
 	} else if (pg->state == MTP_PACKED) {
 		while (off < pg->tail) {
 			struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
+			struct mtp_owner *owner = pool->owners[hdr->owner];
+			u32 size = piece_footprint(hdr);
+			struct mtp_page *to;
+			int err = 0;
 
-			off += obj_footprint(hdr->len);
-			if (hdr->owner != MTP_OWNER_DEAD &&
-			    move_obj(pool, pool->owners[hdr->owner], hdr->slot, hdr + 1, hdr->len))
-				moved += hdr->len;
+			off += size;
+			if (hdr->flags & MTP_OBJ_DEAD)
+				continue;
+			to = place_piece(pool, owner, size, true, &err);
+			if (!to) {
+				lose_obj(pool, owner, hdr->slot, pg);
+				continue;
+			}
+			move_piece(pool, pg, hdr, to);
+			moved += hdr->len;
+			owner->st.evicted_in++;
+			pool->st.evicted_objects++;
 		}
 	}
 	if (pg->state == MTP_HUGE || pg->state == MTP_PACKED)
@@ -659,32 +855,24 @@ bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 	return ret;
 }
 
-/* Move the objects of a sparse overflow page into room elsewhere; true when it emptied. */
+/* Move the pieces of a sparse overflow page into room elsewhere; true when it emptied. */
 static bool evacuate(struct mtp_pool *pool, struct mtp_page *pg)
 {
 	u32 off = 0;
 
-	list_del_init(&pg->node); /* so place() does not pick the page itself */
+	list_del_init(&pg->node); /* so find_fit() does not pick the page itself */
 	while (off < pg->tail && pg->nr_live) {
 		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
-		struct mtp_owner *owner;
+		u32 size = piece_footprint(hdr);
 		struct mtp_page *to;
-		u32 need = obj_footprint(hdr->len);
 
-		off += need;
-		if (hdr->owner == MTP_OWNER_DEAD)
+		off += size;
+		if (hdr->flags & MTP_OBJ_DEAD)
 			continue;
-		owner = pool->owners[hdr->owner];
-		to = find_room(pool->tag_buckets, need);
-		if (!to)
-			to = find_room(owner->ovf_buckets, need);
+		to = find_fit(pool, pool->owners[hdr->owner], size);
 		if (!to)
 			break;
-		account(owner, pg, hdr->len, -1);
-		put_obj(pool, owner, to, hdr->slot, hdr + 1, hdr->len);
-		hdr->owner = MTP_OWNER_DEAD;
-		pg->live -= need;
-		pg->nr_live--;
+		move_piece(pool, pg, hdr, to);
 	}
 	if (!pg->nr_live) {
 		release_page(pool, pg);
@@ -738,9 +926,58 @@ u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 	return done;
 }
 
+/* The slot a live piece header names, or NULL when the header is garbage. */
+static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hdr)
+{
+	struct mtp_owner *o = pool->owners[hdr->owner];
+
+	if (!o || hdr->slot >= o->nr_slots || o->slots[hdr->slot].kind != MTP_SLOT_OBJ)
+		return NULL;
+	return &o->slots[hdr->slot];
+}
+
+/* Head and tail of a split object name each other and add up to the slot's length. */
+static bool pieces_agree(struct mtp_slot *s, struct mtp_obj_hdr *head, struct mtp_page *tail_pg,
+			 u32 tail_off)
+{
+	struct mtp_obj_hdr *tail;
+
+	if (tail_pg->state != MTP_PACKED || tail_off >= tail_pg->tail)
+		return false;
+	tail = obj_hdr(tail_pg, tail_off);
+	return tail->flags == MTP_OBJ_TAIL && tail->slot == head->slot &&
+	       tail->owner == head->owner && head->len + tail->len == s->len;
+}
+
+static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
+{
+	struct mtp_obj_hdr *hdr = obj_hdr(pg, off), *head;
+	struct mtp_slot *s = piece_slot(pool, hdr);
+	struct mtp_obj_link *link;
+
+	if (!s)
+		return -4;
+	if (hdr->flags & MTP_OBJ_TAIL) {
+		if (s->page->state != MTP_PACKED)
+			return -5;
+		head = obj_hdr(s->page, s->offset);
+		link = obj_link(head);
+		if (head->flags != MTP_OBJ_LINKED || link->page != pg || link->offset != off)
+			return -5;
+		return pieces_agree(s, head, pg, off) ? 0 : -5;
+	}
+	if (s->page != pg || s->offset != off)
+		return -5;
+	if (!(hdr->flags & MTP_OBJ_LINKED))
+		return hdr->len == s->len ? 0 : -5;
+	link = obj_link(hdr);
+	return pieces_agree(s, hdr, link->page, link->offset) ? 0 : -5;
+}
+
 static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 {
 	u32 off = 0, live = 0, nr = 0;
+	int err;
 
 	if (pg->state == MTP_TAGS || pg->state == MTP_EMPTY)
 		return pg->tail || pg->nr_live ? -1 : 0;
@@ -754,22 +991,14 @@ static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 	while (off < pg->tail) {
 		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
 
-		if (hdr->owner != MTP_OWNER_DEAD) {
-			struct mtp_owner *o = NULL;
-			struct mtp_slot *s;
-
-			if (hdr->owner < MTP_MAX_OWNERS)
-				o = pool->owners[hdr->owner];
-			if (!o || hdr->slot >= o->nr_slots)
-				return -4;
-			s = &o->slots[hdr->slot];
-			if (s->kind != MTP_SLOT_OBJ || s->page != pg || s->offset != off ||
-			    s->len != hdr->len)
-				return -5;
-			live += obj_footprint(hdr->len);
+		if (!(hdr->flags & MTP_OBJ_DEAD)) {
+			err = check_piece(pool, pg, off);
+			if (err)
+				return err;
+			live += piece_footprint(hdr);
 			nr++;
 		}
-		off += obj_footprint(hdr->len);
+		off += piece_footprint(hdr);
 	}
 	if (off != pg->tail || live != pg->live || nr != pg->nr_live || !nr)
 		return -6;
@@ -816,6 +1045,7 @@ int mtp_check(struct mtp_pool *pool)
 			continue;
 		for (i = 0; i < owner->nr_slots && !err; i++) {
 			struct mtp_slot *s = &owner->slots[i];
+			struct mtp_obj_hdr *head;
 
 			if (s->kind == MTP_SLOT_SAME)
 				same++;
@@ -823,12 +1053,22 @@ int mtp_check(struct mtp_pool *pool)
 				continue;
 			objs++;
 			bytes += s->len;
-			if (is_tag_page(s->page))
-				tag_bytes += s->len;
-			if (s->page->state == MTP_HUGE)
-				huge++;
 			if (!is_tag_page(s->page))
 				err = check_page(pool, s->page);
+			if (s->page->state == MTP_HUGE) {
+				huge++;
+				tag_bytes += is_tag_page(s->page) ? s->len : 0;
+				continue;
+			}
+			head = obj_hdr(s->page, s->offset);
+			tag_bytes += is_tag_page(s->page) ? head->len : 0;
+			if (!err && (head->flags & MTP_OBJ_LINKED)) {
+				struct mtp_page *tail_pg = obj_link(head)->page;
+
+				tag_bytes += is_tag_page(tail_pg) ? s->len - head->len : 0;
+				if (!is_tag_page(tail_pg))
+					err = check_page(pool, tail_pg);
+			}
 		}
 		if (!err && (bytes != owner->st.compr_bytes || tag_bytes != owner->st.tag_bytes ||
 			     objs != owner->st.nr_objects || same != owner->st.same_pages ||

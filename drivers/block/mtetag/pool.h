@@ -8,11 +8,16 @@
  *
  *   TAGS    a tag page that serves tags: holds no object, ever (invariant I1)
  *   EMPTY   no object: a tag page in the pool's free list, or an overflow spare
- *   PACKED  objects back to back from offset 0 up to @tail, each behind a struct mtp_obj_hdr
+ *   PACKED  pieces back to back from offset 0 up to @tail, each behind a struct mtp_obj_hdr
  *   HUGE    one incompressible page stored raw, its owner recorded in the page descriptor
  *
- * Objects never straddle a store page and callers hold slots, not addresses: moving an object
- * (eviction, compaction) copies its bytes and rewrites the one slot that names it.
+ * An object is one piece, or two when it fills the tail of a page that has no room for it
+ * whole: the head piece links to the tail piece in another page. Each piece lies in one store
+ * page, so emptying a tag page moves the pieces in it and nothing else. Splitting is what lets
+ * same-sized objects (3 x 1.1 KiB leave 20% of a page) pack as densely as zsmalloc does.
+ *
+ * Callers hold slots, not addresses: a slot names the head piece, the head names the tail, and
+ * moving a piece (eviction, compaction) copies its bytes and rewrites the one reference to it.
  *
  * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
  * protects every page descriptor, list and counter here and every slot of every owner.
@@ -27,22 +32,35 @@
 #define MTP_OBJ_ALIGN 8u
 #define MTP_BUCKET_SHIFT 6 /* free-tail classes of 64 bytes: find a fitting page in O(64) */
 #define MTP_NR_BUCKETS (MTP_PAGE_SIZE >> MTP_BUCKET_SHIFT)
-#define MTP_MAX_OWNERS 256
-#define MTP_OWNER_DEAD 0xffffu
+#define MTP_MAX_OWNERS 256 /* owner ids fit the u8 of the piece header */
 /* Above this compressed size an object is stored raw: it would fill a page anyway. */
 #define MTP_HUGE_THRESHOLD 3584u
 /* Squeeze a page in place once this many bytes of it are holes: density vs memmove work. */
 #define MTP_SQUEEZE_GARBAGE 256u
 /* Best fit looks at this many pages of the bucket just below the guaranteed fit. */
 #define MTP_FIT_PROBES 8
+/* Split an object into a page tail only if the tail has this many bytes: a split costs 24. */
+#define MTP_SPLIT_MIN_TAIL 128u
 
 enum mtp_page_state { MTP_TAGS, MTP_EMPTY, MTP_PACKED, MTP_HUGE };
 
-/* Inline header of a packed object: which slot of which owner names it. */
+/* Inline header of a piece: which slot of which owner it belongs to. */
 struct mtp_obj_hdr {
 	u32 slot;  /* index in the owner's slot table */
-	u16 owner; /* owner id, MTP_OWNER_DEAD once freed */
-	u16 len;   /* payload bytes following the header */
+	u16 len;   /* payload bytes of this piece */
+	u8 owner;  /* owner id */
+	u8 flags;  /* MTP_OBJ_* */
+};
+
+#define MTP_OBJ_DEAD 0x1   /* freed or moved: a hole until the page is squeezed */
+#define MTP_OBJ_LINKED 0x2 /* head of a split object: a struct mtp_obj_link follows */
+#define MTP_OBJ_TAIL 0x4   /* second piece of a split object */
+
+/* Where the tail piece of a split object is; between the head's header and its payload. */
+struct mtp_obj_link {
+	struct mtp_page *page;
+	u32 offset;
+	u32 reserved;
 };
 
 struct mtp_owner;
@@ -70,8 +88,8 @@ struct mtp_slot {
 		struct mtp_page *page; /* MTP_SLOT_OBJ */
 		u64 fill;              /* MTP_SLOT_SAME: the repeated word */
 	};
-	u16 offset; /* of the object header in the page (packed) */
-	u16 len;    /* compressed length; MTP_PAGE_SIZE when stored raw */
+	u16 offset; /* of the head piece's header in the page (packed) */
+	u16 len;    /* compressed length of all pieces; MTP_PAGE_SIZE when stored raw */
 	u32 kind;   /* enum mtp_slot_kind */
 };
 
@@ -80,14 +98,14 @@ enum mtp_slot_kind { MTP_SLOT_EMPTY, MTP_SLOT_SAME, MTP_SLOT_OBJ };
 /* Per-device accounting, kept under pool->lock. */
 struct mtp_owner_stats {
 	u64 compr_bytes;  /* payload bytes of this owner's objects (both tiers) */
-	u64 tag_bytes;    /* of which in tag pages */
+	u64 tag_bytes;    /* of which in tag pages (pieces counted where they lie) */
 	u64 nr_objects;   /* objects stored */
 	u64 same_pages;   /* slots holding a same-filled page */
 	u64 huge_pages;   /* objects stored raw */
 	u64 huge_since;   /* raw objects ever stored */
 	u64 ovf_pages;    /* overflow pages held (mem_used_total / 4 KiB) */
 	u64 ovf_max;      /* most overflow pages ever held */
-	u64 evicted_in;   /* objects of this owner moved out of a tag page */
+	u64 evicted_in;   /* pieces of this owner moved out of a tag page */
 	u64 squeezed;     /* pages squeezed or emptied by compaction */
 };
 
@@ -107,10 +125,10 @@ struct mtp_pool_stats {
 	u64 tag_used;        /* of which hold objects (packed or huge) */
 	u64 spare_pages;     /* overflow pages waiting in the spare list */
 	u64 evictions;       /* tag pages emptied for tags */
-	u64 evicted_objects; /* objects moved by those evictions */
+	u64 evicted_objects; /* pieces moved by those evictions */
 	u64 evicted_bytes;   /* payload bytes moved by them */
 	u64 evict_atomic;    /* overflow pages evictions had to allocate atomically */
-	u64 evict_lost;      /* objects that found no room: must stay 0 */
+	u64 evict_lost;      /* objects dropped for want of room: must stay 0 */
 	u64 tag_marks;       /* data pages marked tagged */
 	u64 tag_clears;      /* data pages marked untagged */
 	u64 returns;         /* tag pages given back to the pool */
