@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Host stand-ins for the few kernel facilities the portable core uses: fixed-width types,
- * errno values, an IRQ-saving spinlock (a pthread mutex), list_head and allocation.
+ * errno values, 64-bit atomics, an IRQ-saving spinlock (a pthread mutex), list_head and
+ * allocation.
  */
 #ifndef _MTETAG_HOST_COMPAT_H
 #define _MTETAG_HOST_COMPAT_H
@@ -31,9 +32,46 @@ typedef int64_t s64;
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #endif
 #define lockdep_assert_held(l) ((void)(l))
+#define BIT_ULL(n) (1ULL << (n))
 #define hweight32(x) ((u32)__builtin_popcount(x))
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define __must_hold(l)
+
+/* The kernel's atomic64_t operations are fully ordered when they return a value. */
+typedef struct {
+	s64 counter;
+} atomic64_t;
+
+static inline s64 atomic64_read(const atomic64_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
+}
+
+static inline void atomic64_set(atomic64_t *v, s64 i)
+{
+	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline s64 atomic64_fetch_or(s64 i, atomic64_t *v)
+{
+	return __atomic_fetch_or(&v->counter, i, __ATOMIC_SEQ_CST);
+}
+
+static inline void atomic64_or(s64 i, atomic64_t *v)
+{
+	__atomic_fetch_or(&v->counter, i, __ATOMIC_RELAXED);
+}
+
+static inline s64 atomic64_fetch_andnot(s64 i, atomic64_t *v)
+{
+	return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST);
+}
+
+static inline bool atomic64_try_cmpxchg(atomic64_t *v, s64 *old, s64 new_value)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new_value, false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_RELAXED);
+}
 
 typedef struct {
 	pthread_mutex_t m;

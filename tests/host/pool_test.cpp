@@ -311,7 +311,7 @@ TEST_F(PoolTest, MarkIsIdempotentAndReturnWaitsForLastPage)
 	mtp_tag_mark(&pool_, 7, 1u << 1);
 	mtp_tag_mark(&pool_, 7, 1u << 1);
 	mtp_tag_mark(&pool_, 7, 1u << 2);
-	EXPECT_EQ(pool_.st.tag_marks, 2u);
+	EXPECT_EQ(mtp_tagged_pages(&pool_.tag[7]), 0b110u);
 	EXPECT_FALSE(mtp_tag_clear(&pool_, 7, 1u << (1)));
 	EXPECT_FALSE(mtp_tag_return(&pool_, 7));
 	EXPECT_TRUE(mtp_tag_clear(&pool_, 7, 1u << (2)));
@@ -432,17 +432,23 @@ TEST_F(PoolTest, ConcurrentIoAgainstEviction)
 	};
 	for (int i = 0; i < 4; i++)
 		supply();
-	std::thread tagger([&] {
-		std::mt19937_64 rng(99);
+	// Two taggers on a few tag pages, so that lockless marks race with returns.
+	std::atomic<long> tagged_but_pooled{0};
+	auto tag_churn = [&](int seed) {
+		std::mt19937_64 rng(seed);
 		while (!stop) {
 			if (mtp_pool_nr_spare(&pool_) < 4)
 				supply();
-			std::uint32_t t = rng() % pool_.nr_tag, bit = rng() % 32;
+			std::uint32_t t = rng() % 8, bit = seed * 16 + rng() % 16;
 			mtp_tag_mark(&pool_, t, 1u << bit);
+			// Between mark and clear the page must serve tags, whatever the other does.
+			if (READ_ONCE(pool_.tag[t].state) != MTP_TAGS)
+				tagged_but_pooled++;
 			if (mtp_tag_clear(&pool_, t, 1u << (bit)))
 				mtp_tag_return(&pool_, t);
 		}
-	});
+	};
+	std::thread tagger0(tag_churn, 0), tagger1(tag_churn, 1);
 	std::vector<std::thread> io;
 	for (int t = 0; t < kThreads; t++) {
 		io.emplace_back([&, t] {
@@ -475,8 +481,10 @@ TEST_F(PoolTest, ConcurrentIoAgainstEviction)
 	for (auto &th : io)
 		th.join();
 	stop = true;
-	tagger.join();
+	tagger0.join();
+	tagger1.join();
 	EXPECT_EQ(bad.load(), 0);
+	EXPECT_EQ(tagged_but_pooled.load(), 0);
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
 	EXPECT_GT(pool_.st.evictions, 0u);
 	EXPECT_EQ(mtp_check(&pool_), 0);

@@ -8,6 +8,7 @@
 #define _MTETAG_CORE_COMPAT_H
 
 #ifdef __KERNEL__
+#include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/bug.h>
 #include <linux/errno.h>

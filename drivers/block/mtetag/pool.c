@@ -60,6 +60,12 @@ static void set_state(struct mtp_pool *pool, struct mtp_page *pg, enum mtp_page_
 
 		(*count[pg->state])--;
 		(*count[state])++;
+		/*
+		 * Fully ordered: the pieces were copied out before a lockless mark can see the
+		 * bit and let tags be written. Leaving TAGS is a swap in mtp_tag_return().
+		 */
+		if (state == MTP_TAGS)
+			atomic64_fetch_or(MTP_TAG_SERVING, &pg->tag_word);
 	}
 	pg->state = state;
 }
@@ -441,6 +447,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 		INIT_LIST_HEAD(&pool->tag[i].node);
 		pool->tag[i].tag_index = i;
 		pool->tag[i].state = MTP_TAGS;
+		atomic64_set(&pool->tag[i].tag_word, MTP_TAG_SERVING);
 	}
 	pool->st.tag_pages = nr_tag_pages;
 	pool->st.tag_serving = nr_tag_pages;
@@ -793,9 +800,11 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
 	if (tag_index >= pool->nr_tag || !pages)
 		return 0;
 	pg = &pool->tag[tag_index];
+	/* The common case, a page that serves tags already: no lock, IRQs untouched. */
+	if (mtp_tag_mark_serving(pg, pages))
+		return 0;
 	spin_lock_irqsave(&pool->lock, flags);
-	pool->st.tag_marks += hweight32(pages & ~pg->tagged);
-	pg->tagged |= pages;
+	atomic64_or(pages, &pg->tag_word);
 	if (pg->state != MTP_TAGS)
 		moved = evict(pool, pg);
 	spin_unlock_irqrestore(&pool->lock, flags);
@@ -813,19 +822,12 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
  */
 bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages)
 {
-	unsigned long flags;
-	struct mtp_page *pg;
-	bool idle;
+	s64 word;
 
 	if (tag_index >= pool->nr_tag)
 		return false;
-	pg = &pool->tag[tag_index];
-	spin_lock_irqsave(&pool->lock, flags);
-	pool->st.tag_clears += hweight32(pages & pg->tagged);
-	pg->tagged &= ~pages;
-	idle = !pg->tagged && pg->state == MTP_TAGS;
-	spin_unlock_irqrestore(&pool->lock, flags);
-	return idle;
+	word = atomic64_fetch_andnot(pages, &pool->tag[tag_index].tag_word) & ~(s64)pages;
+	return word == MTP_TAG_SERVING;
 }
 
 /**
@@ -837,6 +839,7 @@ bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages)
  */
 bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 {
+	s64 idle = MTP_TAG_SERVING;
 	unsigned long flags;
 	struct mtp_page *pg;
 	bool ret = false;
@@ -845,7 +848,7 @@ bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 		return false;
 	pg = &pool->tag[tag_index];
 	spin_lock_irqsave(&pool->lock, flags);
-	if (pg->state == MTP_TAGS && !pg->tagged && pg->addr) {
+	if (pg->state == MTP_TAGS && pg->addr && atomic64_try_cmpxchg(&pg->tag_word, &idle, 0)) {
 		set_state(pool, pg, MTP_EMPTY);
 		list_add_tail(&pg->node, &pool->tag_empty);
 		pool->st.returns++;
@@ -981,7 +984,7 @@ static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 
 	if (pg->state == MTP_TAGS || pg->state == MTP_EMPTY)
 		return pg->tail || pg->nr_live ? -1 : 0;
-	if (is_tag_page(pg) && pg->tagged)
+	if (is_tag_page(pg) && mtp_tagged_pages(pg))
 		return -2; /* I1: a page covering tagged memory holds objects */
 	if (pg->state == MTP_HUGE) {
 		struct mtp_slot *s = &pg->owner->slots[pg->huge_slot];
@@ -1024,9 +1027,12 @@ int mtp_check(struct mtp_pool *pool)
 	spin_lock_irqsave(&pool->lock, flags);
 	for (i = 0; i < pool->nr_tag && !err; i++) {
 		struct mtp_page *pg = &pool->tag[i];
+		s64 word = atomic64_read(&pg->tag_word);
+		bool serving = word & MTP_TAG_SERVING, tags = pg->state == MTP_TAGS;
 
 		by_state[pg->state]++;
-		if (pg->tagged && pg->state != MTP_TAGS)
+		/* Outside TAGS no page is marked: lockless marks happen only inside it. */
+		if (serving != tags || (!serving && (word & MTP_TAG_PAGES)))
 			err = -10;
 		else
 			err = check_page(pool, pg);

@@ -20,7 +20,8 @@
  * moving a piece (eviction, compaction) copies its bytes and rewrites the one reference to it.
  *
  * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
- * protects every page descriptor, list and counter here and every slot of every owner.
+ * protects every page descriptor, list and counter here and every slot of every owner;
+ * the tag word of a tag page is atomic (see MTP_TAG_SERVING).
  * Nothing here sleeps or allocates; pages come in through mtp_pool_add_spare().
  */
 #ifndef _MTETAG_POOL_H
@@ -71,7 +72,7 @@ struct mtp_page {
 	struct list_head node;   /* free list, a bucket, or the spare list */
 	struct mtp_owner *owner; /* overflow: the owning device; huge: the object's owner */
 	u32 tag_index;           /* index in the carve-out, or MTP_NOT_TAG for overflow */
-	u32 tagged;              /* tag pages: bit n set = covered data page n is tagged */
+	atomic64_t tag_word;     /* tag pages: see MTP_TAG_SERVING */
 	u32 huge_slot;           /* HUGE: the slot that names the page */
 	u16 tail;                /* PACKED: first free byte */
 	u16 live;                /* PACKED: bytes of live objects, headers included */
@@ -81,6 +82,40 @@ struct mtp_page {
 };
 
 #define MTP_NOT_TAG 0xffffffffu
+
+/*
+ * The tag word of a tag page: bit n (n < 32) set = covered data page n is tagged, and
+ * MTP_TAG_SERVING set while the page is in state TAGS. Marking pages of a page that serves
+ * tags already is one compare-and-swap, no lock; the page leaves TAGS only by a swap of the
+ * whole word from "serving, nothing tagged", so a mark and a return never both succeed.
+ */
+#define MTP_TAG_PAGES 0xffffffffull
+#define MTP_TAG_SERVING BIT_ULL(32)
+
+static inline u32 mtp_tagged_pages(struct mtp_page *pg)
+{
+	return atomic64_read(&pg->tag_word) & MTP_TAG_PAGES;
+}
+
+/**
+ * mtp_tag_mark_serving() - the lockless part of mtp_tag_mark(), for the hook to inline
+ * @pg: the tag page
+ * @pages: which of its 32 data pages are about to be tagged
+ *
+ * Return: true when @pg serves tags and @pages are marked; false when the caller must call
+ * mtp_tag_mark(), which empties the page first.
+ */
+static inline bool mtp_tag_mark_serving(struct mtp_page *pg, u32 pages)
+{
+	s64 word = atomic64_read(&pg->tag_word);
+
+	while (word & MTP_TAG_SERVING) {
+		if ((word | pages) == word ||
+		    atomic64_try_cmpxchg(&pg->tag_word, &word, word | pages))
+			return true;
+	}
+	return false;
+}
 
 /* A slot of a device: empty, a same-filled page, or an object somewhere in the pool. */
 struct mtp_slot {
@@ -129,8 +164,6 @@ struct mtp_pool_stats {
 	u64 evicted_bytes;   /* payload bytes moved by them */
 	u64 evict_atomic;    /* overflow pages evictions had to allocate atomically */
 	u64 evict_lost;      /* objects dropped for want of room: must stay 0 */
-	u64 tag_marks;       /* data pages marked tagged */
-	u64 tag_clears;      /* data pages marked untagged */
 	u64 returns;         /* tag pages given back to the pool */
 };
 
