@@ -39,12 +39,17 @@ MODULE_PARM_DESC(test_disable_hook,
 /* Reserve latency histogram: 4 buckets per power of two of nanoseconds. */
 #define LAT_SUB_SHIFT 2
 #define LAT_BUCKETS (64 << LAT_SUB_SHIFT)
+/*
+ * Reserves that may evict are all timed; of the lockless ones, which take a few dozen ns, one
+ * in LAT_SAMPLE is, and counts LAT_SAMPLE times: two clock reads would double their cost.
+ */
+#define LAT_SAMPLE 16
 
 /* Per CPU, so that the hooks on the fault and free paths share no cache line. */
 struct mtetag_hook_counts {
 	u64 reserves;         /* reserve callbacks */
 	u64 releases;         /* release callbacks */
-	u64 lat[LAT_BUCKETS]; /* reserve latency histogram */
+	u64 lat[LAT_BUCKETS]; /* reserve latency histogram, weighted by sampling */
 	u64 lat_max;          /* slowest reserve, ns */
 };
 
@@ -80,45 +85,6 @@ static bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
 	return false;
 }
 
-/* Call @fn once per tag page for the data pages [@pfn, @pfn + @nr), with their bit mask. */
-static u32 walk_tag_pages(unsigned long pfn, unsigned long nr,
-			  u32 (*fn)(u32 tag_index, u32 pages))
-{
-	unsigned long end = pfn + nr;
-	u32 idx, bit, pages, ret = 0;
-	unsigned long n;
-
-	while (pfn < end) {
-		if (!locate(pfn, &idx, &bit)) {
-			pfn++;
-			continue;
-		}
-		n = min_t(unsigned long, end - pfn, MTETAG_DATA_PAGES_PER_TAG_PAGE - bit);
-		pages = (n == 32 ? ~0u : (BIT(n) - 1)) << bit;
-		ret += fn(idx, pages);
-		pfn += n;
-	}
-	return ret;
-}
-
-static void record_latency(u64 ns)
-{
-	unsigned int b = 0;
-	u64 max;
-
-	if (ns >= BIT(LAT_SUB_SHIFT)) {
-		unsigned int log = ilog2(ns);
-
-		unsigned int sub = (ns >> (log - LAT_SUB_SHIFT)) & (BIT(LAT_SUB_SHIFT) - 1);
-
-		b = (log << LAT_SUB_SHIFT) | sub;
-	}
-	this_cpu_inc(hook_counts.lat[min_t(unsigned int, b, LAT_BUCKETS - 1)]);
-	max = this_cpu_read(hook_counts.lat_max);
-	if (ns > max)
-		this_cpu_write(hook_counts.lat_max, ns);
-}
-
 static u32 mark(u32 tag_index, u32 pages)
 {
 	u32 moved = mtp_tag_mark(&mtetag_pool, tag_index, pages);
@@ -126,24 +92,6 @@ static u32 mark(u32 tag_index, u32 pages)
 	if (moved)
 		trace_evict(tag_index, moved);
 	return moved;
-}
-
-/* Runs before the first tag write, in any context: no sleeping, no failing. */
-static void mtetag_reserve(struct page *page, unsigned int order)
-{
-	u64 start = ktime_get_ns();
-	unsigned long pfn = page_to_pfn(page);
-	u32 moved;
-	u64 ns;
-
-	this_cpu_inc(hook_counts.reserves);
-	moved = walk_tag_pages(pfn, 1UL << order, mark);
-	ns = ktime_get_ns() - start;
-	record_latency(ns);
-	trace_reserve(pfn, order, moved, ns);
-	/* Evictions may have used spare pages: top them up where sleeping is allowed. */
-	if (moved && mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES_LOW)
-		schedule_work(&hs.refill);
 }
 
 static u32 clear(u32 tag_index, u32 pages)
@@ -156,6 +104,76 @@ static u32 clear(u32 tag_index, u32 pages)
 	return 0;
 }
 
+/*
+ * Mark (@reserve) or clear the data pages [@pfn, @pfn + @nr) in their tag pages, one call
+ * per tag page; returns the sum of what mark() or clear() returned.
+ */
+static u32 walk_tag_pages(unsigned long pfn, unsigned long nr, bool reserve)
+{
+	unsigned long end = pfn + nr;
+	u32 idx, bit, pages, ret = 0;
+	unsigned long n;
+
+	while (pfn < end) {
+		if (!locate(pfn, &idx, &bit)) {
+			pfn++;
+			continue;
+		}
+		n = min_t(unsigned long, end - pfn, MTETAG_DATA_PAGES_PER_TAG_PAGE - bit);
+		pages = (n == 32 ? ~0u : (BIT(n) - 1)) << bit;
+		ret += reserve ? mark(idx, pages) : clear(idx, pages);
+		pfn += n;
+	}
+	return ret;
+}
+
+static void record_latency(u64 ns, unsigned int weight)
+{
+	unsigned int b = 0;
+	u64 max;
+
+	if (ns >= BIT(LAT_SUB_SHIFT)) {
+		unsigned int log = ilog2(ns);
+
+		unsigned int sub = (ns >> (log - LAT_SUB_SHIFT)) & (BIT(LAT_SUB_SHIFT) - 1);
+
+		b = (log << LAT_SUB_SHIFT) | sub;
+	}
+	this_cpu_add(hook_counts.lat[min_t(unsigned int, b, LAT_BUCKETS - 1)], weight);
+	max = this_cpu_read(hook_counts.lat_max);
+	if (ns > max)
+		this_cpu_write(hook_counts.lat_max, ns);
+}
+
+/* Runs before the first tag write, in any context: no sleeping, no failing. */
+static void mtetag_reserve(struct page *page, unsigned int order)
+{
+	bool timed = !(this_cpu_inc_return(hook_counts.reserves) % LAT_SAMPLE) ||
+		     trace_reserve_enabled();
+	unsigned int weight = LAT_SAMPLE;
+	unsigned long pfn = page_to_pfn(page);
+	u64 start = timed ? ktime_get_ns() : 0, ns = 0;
+	u32 idx, bit, moved = 0;
+
+	/* The common case: one page whose tag page serves tags already. */
+	if (order || !locate(pfn, &idx, &bit) ||
+	    !mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit))) {
+		if (!timed)
+			start = ktime_get_ns();
+		timed = true;
+		weight = 1;
+		moved = walk_tag_pages(pfn, 1UL << order, true);
+	}
+	if (timed) {
+		ns = ktime_get_ns() - start;
+		record_latency(ns, weight);
+	}
+	trace_reserve(pfn, order, moved, ns);
+	/* Evictions may have used spare pages: top them up where sleeping is allowed. */
+	if (moved && mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES_LOW)
+		schedule_work(&hs.refill);
+}
+
 /* Runs from the free path, in any context: only bookkeeping, the give-back is deferred. */
 static void mtetag_release(struct page *page, unsigned int order)
 {
@@ -163,7 +181,7 @@ static void mtetag_release(struct page *page, unsigned int order)
 
 	this_cpu_inc(hook_counts.releases);
 	trace_release(pfn, order);
-	if (walk_tag_pages(pfn, 1UL << order, clear))
+	if (walk_tag_pages(pfn, 1UL << order, false))
 		queue_delayed_work(system_wq, &hs.give_back,
 				   msecs_to_jiffies(release_grace_ms));
 }
@@ -351,7 +369,7 @@ static u64 bucket_count(unsigned int b)
 
 static int reserve_latency_show(struct seq_file *m, void *v)
 {
-	u64 total = 0, seen = 0, p50 = 0, p99 = 0, slowest = 0;
+	u64 total = 0, seen = 0, p50 = 0, p99 = 0, slowest = 0, reserves, releases, returned;
 	unsigned int b;
 	int cpu;
 
@@ -366,8 +384,9 @@ static int reserve_latency_show(struct seq_file *m, void *v)
 		if (!p99 && seen * 100 >= total * 99)
 			p99 = bucket_limit(b);
 	}
-	seq_printf(m, "reserves=%llu p50_ns<=%llu p99_ns<=%llu max_ns=%llu\n", total, p50, p99,
-		   slowest);
+	mtetag_hook_stats(&reserves, &releases, &returned);
+	seq_printf(m, "reserves=%llu p50_ns<=%llu p99_ns<=%llu max_ns=%llu weighted=%llu\n",
+		   reserves, p50, p99, slowest, total);
 	for (b = 0; b < LAT_BUCKETS; b++)
 		if (bucket_count(b))
 			seq_printf(m, "<=%llu %llu\n", bucket_limit(b), bucket_count(b));
