@@ -1,10 +1,10 @@
 #!/bin/sh
 # Cost of the hook (make bench): PROT_MTE fault throughput without the module and with it and
-# the carve-out pool full (every first tag may evict), alternated over three rounds after a
+# the carve-out pool full (every first tag may evict), alternated over five rounds after a
 # warm-up run, so that drift of the emulator hits both sides alike; reserve latency from the
 # module's histogram. Prints "bench: reserve-ns ..." and "bench: mte-fault-rate ...".
 . /tests/lib.sh
-rounds=3
+rounds=5
 rate() {
 	mte-faultrate --mib 16 --seconds 5 | sed -n 's/.*pages_per_s=\([0-9]*\).*/\1/p'
 }

@@ -54,7 +54,7 @@ static int write_page(struct mtetag_dev *mt, struct page *page, u32 index)
 	u64 fill;
 	int err;
 
-	if (mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES_LOW)
+	if (mtetag_spares_low())
 		mtetag_refill_spares(GFP_NOIO | __GFP_NOWARN);
 	mem = kmap_local_page(page);
 	if (page_same_filled(mem, &fill)) {

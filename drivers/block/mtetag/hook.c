@@ -170,7 +170,7 @@ static void mtetag_reserve(struct page *page, unsigned int order)
 	}
 	trace_reserve(pfn, order, moved, ns);
 	/* Evictions may have used spare pages: top them up where sleeping is allowed. */
-	if (moved && mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES_LOW)
+	if (moved && mtetag_spares_low())
 		schedule_work(&hs.refill);
 }
 

@@ -66,6 +66,28 @@ static const struct mtp_pool_ops mtetag_pool_ops = {
 	.alloc_atomic = alloc_overflow_atomic,
 };
 
+/*
+ * Evictions draw on free tag pages first, then on spares: the two together make the reserve.
+ * One spare at least, for a write that found no free tag page.
+ */
+static u32 spares_wanted(void)
+{
+	u32 free_tag = mtp_pool_nr_free_tag(&mtetag_pool);
+
+	return free_tag >= MTETAG_SPARES ? 1 : MTETAG_SPARES - free_tag;
+}
+
+/**
+ * mtetag_spares_low() - whether the eviction reserve needs a refill
+ *
+ * Return: true when free tag pages and spare pages together are below MTETAG_SPARES_LOW.
+ */
+bool mtetag_spares_low(void)
+{
+	return mtp_pool_nr_spare(&mtetag_pool) + mtp_pool_nr_free_tag(&mtetag_pool) <
+	       MTETAG_SPARES_LOW;
+}
+
 /**
  * mtetag_refill_spares() - top up the pool's spare overflow pages
  * @gfp: allocation flags of the caller's context
@@ -74,9 +96,7 @@ static const struct mtp_pool_ops mtetag_pool_ops = {
  */
 int mtetag_refill_spares(gfp_t gfp)
 {
-	if (mtp_pool_nr_spare(&mtetag_pool) >= MTETAG_SPARES)
-		return 0;
-	while (mtp_pool_nr_spare(&mtetag_pool) < MTETAG_SPARES) {
+	while (mtp_pool_nr_spare(&mtetag_pool) < spares_wanted()) {
 		struct mtp_page *page = kzalloc(sizeof(*page), gfp);
 
 		if (page)
@@ -173,12 +193,13 @@ static int __init mtetag_init(void)
 	err = mtp_pool_init(&mtetag_pool, &mtetag_pool_ops, nr_tag);
 	if (err)
 		goto unmap;
-	err = mtetag_refill_spares(GFP_KERNEL);
-	if (err)
-		goto destroy_pool;
 	err = mtetag_hook_init();
 	if (err)
 		goto destroy_pool;
+	/* After the scan: free tag pages count towards the eviction reserve. */
+	err = mtetag_refill_spares(GFP_KERNEL);
+	if (err)
+		goto hook_exit;
 	err = mtetag_blk_init();
 	if (err)
 		goto hook_exit;

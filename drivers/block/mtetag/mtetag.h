@@ -18,7 +18,7 @@
 
 #define MTETAG_MAX_REGIONS 8
 #define MTETAG_DATA_PAGES_PER_TAG_PAGE 32 /* 4 bits of tag per 16 bytes: 1/32 */
-/* Refill the spare overflow pages below this; evictions draw on them. */
+/* Refill spares when they and free tag pages together fall below this: evictions use both. */
 #define MTETAG_SPARES_LOW 48
 
 /* One carve-out and the data memory whose tags it holds. */
@@ -64,6 +64,7 @@ int mtetag_hook_init(void);
 void mtetag_hook_exit(void);
 void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned);
 int mtetag_refill_spares(gfp_t gfp);
+bool mtetag_spares_low(void);
 u64 mtetag_default_disksize(void);
 u64 mtetag_max_disksize(void);
 

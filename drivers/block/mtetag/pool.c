@@ -42,9 +42,14 @@ static bool is_tag_page(const struct mtp_page *pg)
 	return pg->tag_index != MTP_NOT_TAG;
 }
 
+static struct mtp_owner *page_owner(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	return pool->owners[pg->owner];
+}
+
 static struct list_head *buckets_of(struct mtp_pool *pool, struct mtp_page *pg)
 {
-	return is_tag_page(pg) ? pool->tag_buckets : pg->owner->ovf_buckets;
+	return is_tag_page(pg) ? pool->tag_buckets : page_owner(pool, pg)->ovf_buckets;
 }
 
 /* Tag pages keep per-state counts so tag_stat needs no walk. */
@@ -157,7 +162,7 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 		*err = -EAGAIN;
 		return NULL;
 	}
-	pg->owner = owner;
+	pg->owner = owner->id;
 	owner->st.ovf_pages++;
 	owner->st.ovf_max = max(owner->st.ovf_max, owner->st.ovf_pages);
 	return pg;
@@ -307,7 +312,7 @@ static void put_huge(struct mtp_owner *owner, struct mtp_page *pg, u32 slot, con
 
 	memcpy(pg->addr, buf, MTP_PAGE_SIZE);
 	pg->huge_slot = slot;
-	pg->owner = owner;
+	pg->owner = owner->id;
 	s->kind = MTP_SLOT_OBJ;
 	s->page = pg;
 	s->offset = 0;
@@ -327,10 +332,10 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 		list_add_tail(&pg->node, &pool->tag_empty);
 		return;
 	}
-	pg->owner->st.ovf_pages--;
-	pg->owner = NULL;
+	page_owner(pool, pg)->st.ovf_pages--;
 	pg->state = MTP_EMPTY;
-	if (pool->st.spare_pages < pool->spare_max) {
+	/* Evictions use free tag pages before spares: keep what the two lack together. */
+	if (pool->st.spare_pages + pool->st.tag_empty < pool->spare_max) {
 		list_add(&pg->node, &pool->spare);
 		pool->st.spare_pages++;
 	} else {
@@ -498,7 +503,6 @@ void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 	INIT_LIST_HEAD(&page->node);
 	page->tag_index = MTP_NOT_TAG;
 	page->state = MTP_EMPTY;
-	page->owner = NULL;
 	spin_lock_irqsave(&pool->lock, flags);
 	list_add(&page->node, &pool->spare);
 	pool->st.spare_pages++;
@@ -514,6 +518,17 @@ void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 u32 mtp_pool_nr_spare(struct mtp_pool *pool)
 {
 	return READ_ONCE(pool->st.spare_pages);
+}
+
+/**
+ * mtp_pool_nr_free_tag() - how many tag pages are free in the pool
+ * @pool: the pool
+ *
+ * Return: the count; racy by nature, for refill decisions only.
+ */
+u32 mtp_pool_nr_free_tag(struct mtp_pool *pool)
+{
+	return READ_ONCE(pool->st.tag_empty);
 }
 
 /**
@@ -724,7 +739,7 @@ static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 /* Move the raw page in @pg to a page of its own elsewhere. */
 static bool evict_huge(struct mtp_pool *pool, struct mtp_page *pg)
 {
-	struct mtp_owner *owner = pg->owner;
+	struct mtp_owner *owner = page_owner(pool, pg);
 	struct mtp_page *to;
 	int err = 0;
 
@@ -987,7 +1002,7 @@ static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 	if (is_tag_page(pg) && mtp_tagged_pages(pg))
 		return -2; /* I1: a page covering tagged memory holds objects */
 	if (pg->state == MTP_HUGE) {
-		struct mtp_slot *s = &pg->owner->slots[pg->huge_slot];
+		struct mtp_slot *s = &page_owner(pool, pg)->slots[pg->huge_slot];
 
 		return s->kind == MTP_SLOT_OBJ && s->page == pg ? 0 : -3;
 	}

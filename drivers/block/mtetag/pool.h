@@ -66,19 +66,22 @@ struct mtp_obj_link {
 
 struct mtp_owner;
 
-/* One store page. Tag pages' descriptors sit in an array; overflow ones come with their page. */
+/*
+ * One store page. Tag pages' descriptors sit in an array, one per page of the carve-out, so
+ * every byte here costs RAM/2048 in all; overflow ones come with their page.
+ */
 struct mtp_page {
-	void *addr;              /* the 4 KiB of storage */
-	struct list_head node;   /* free list, a bucket, or the spare list */
-	struct mtp_owner *owner; /* overflow: the owning device; huge: the object's owner */
-	u32 tag_index;           /* index in the carve-out, or MTP_NOT_TAG for overflow */
-	atomic64_t tag_word;     /* tag pages: see MTP_TAG_SERVING */
-	u32 huge_slot;           /* HUGE: the slot that names the page */
-	u16 tail;                /* PACKED: first free byte */
-	u16 live;                /* PACKED: bytes of live objects, headers included */
-	u16 nr_live;             /* PACKED: live objects */
-	u8 state;                /* enum mtp_page_state */
-	u8 bucket;               /* PACKED: free-tail class it is listed under */
+	void *addr;             /* the 4 KiB of storage */
+	struct list_head node;  /* free list, a bucket, or the spare list */
+	atomic64_t tag_word;    /* tag pages: see MTP_TAG_SERVING */
+	u32 tag_index;          /* index in the carve-out, or MTP_NOT_TAG for overflow */
+	u32 huge_slot;          /* HUGE: the slot that names the page */
+	u16 tail;               /* PACKED: first free byte */
+	u16 live;               /* PACKED: bytes of live pieces, headers included */
+	u16 nr_live;            /* PACKED: live pieces */
+	u8 state;               /* enum mtp_page_state */
+	u8 bucket;              /* PACKED: free-tail class it is listed under */
+	u8 owner;               /* overflow: id of the owning device; HUGE: of the object's */
 };
 
 #define MTP_NOT_TAG 0xffffffffu
@@ -183,7 +186,7 @@ struct mtp_pool {
 	struct mtp_page *tag;                          /* descriptors of the carve-out */
 	u32 nr_tag;
 	u32 headroom;                                  /* empty tag pages kept for evictions */
-	u32 spare_max;                                 /* spare overflow pages kept, not freed */
+	u32 spare_max;                                 /* spares + free tag pages to keep */
 	struct list_head tag_empty;                    /* free tag pages, coldest first */
 	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
 	struct list_head spare;                        /* empty overflow pages */
@@ -196,6 +199,7 @@ void mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr)
 void mtp_pool_destroy(struct mtp_pool *pool);
 void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page);
 u32 mtp_pool_nr_spare(struct mtp_pool *pool);
+u32 mtp_pool_nr_free_tag(struct mtp_pool *pool);
 
 int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots);
 void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner);
