@@ -23,6 +23,7 @@ typedef uint64_t u64;
 typedef int64_t s64;
 
 #define PAGE_SIZE 4096UL
+#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
 #define WARN_ON_ONCE(c) (!!(c))
@@ -32,9 +33,11 @@ typedef int64_t s64;
 #define max(a, b) ((a) > (b) ? (a) : (b))
 #endif
 #define lockdep_assert_held(l) ((void)(l))
+#define BIT(n) (1UL << (n))
 #define BIT_ULL(n) (1ULL << (n))
 #define hweight32(x) ((u32)__builtin_popcount(x))
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define __must_hold(l)
 
 /* The kernel's atomic64_t operations are fully ordered when they return a value. */
@@ -82,6 +85,8 @@ typedef struct {
 
 #define mtp_zalloc_array(n, size) calloc(n, size)
 #define mtp_free_array(p) free(p)
+#define mtp_zalloc_noio(size) calloc(1, size)
+#define mtp_free(p) free(p)
 
 struct list_head {
 	struct list_head *next, *prev;

@@ -86,10 +86,18 @@ protected:
 	// Write like the driver does: supply an overflow page whenever the pool asks for one.
 	int write(mtp_owner *o, std::uint32_t slot, const std::vector<std::uint8_t> &b)
 	{
-		int err;
+		int err = mtp_prepare_slot(&pool_, o, slot);
+		if (err)
+			return err;
 		while ((err = mtp_write(&pool_, o, slot, b.data(), b.size())) == -EAGAIN)
 			add_spare();
 		return err;
+	}
+
+	int write_same(mtp_owner *o, std::uint32_t slot, std::uint64_t fill)
+	{
+		int err = mtp_prepare_slot(&pool_, o, slot);
+		return err ? err : mtp_write_same(&pool_, o, slot, fill);
 	}
 
 	::testing::AssertionResult matches(mtp_owner *o, std::uint32_t slot, const Expect &e)
@@ -212,11 +220,41 @@ TEST_F(PoolTest, EvictionMovesEachPieceOfASplitObject)
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
 }
 
+// The slot table grows a 4 KiB chunk at a time, where slots are written, and no further.
+TEST_F(PoolTest, SlotTableGrowsWhereWritten)
+{
+	mtp_owner *o = add_owner(4096);
+	std::mt19937_64 rng(10);
+	EXPECT_EQ(o->nr_chunks, 0u);
+	std::uint64_t empty_meta = mtp_owner_meta_bytes(o);
+	auto b = random_bytes(rng, 700);
+	ASSERT_EQ(write(o, 0, b), 0);
+	ASSERT_EQ(write(o, MTP_SLOTS_PER_CHUNK - 1, b), 0);
+	EXPECT_EQ(o->nr_chunks, 1u);
+	// Unprepared, a chunk is not there: the write is refused and nothing changes.
+	EXPECT_EQ(mtp_write_same(&pool_, o, 5 * MTP_SLOTS_PER_CHUNK, 42), -ENOMEM);
+	EXPECT_EQ(mtp_write(&pool_, o, 5 * MTP_SLOTS_PER_CHUNK, b.data(), b.size()), -ENOMEM);
+	EXPECT_EQ(o->nr_chunks, 1u);
+	ASSERT_EQ(mtp_prepare_slot(&pool_, o, 5 * MTP_SLOTS_PER_CHUNK), 0);
+	ASSERT_EQ(mtp_write_same(&pool_, o, 5 * MTP_SLOTS_PER_CHUNK, 42), 0);
+	EXPECT_EQ(o->nr_chunks, 2u);
+	// Reading or discarding a slot of a chunk never written allocates nothing.
+	EXPECT_TRUE(matches(o, 3000, {}));
+	mtp_discard(&pool_, o, 3000);
+	EXPECT_EQ(o->nr_chunks, 2u);
+	EXPECT_EQ(mtp_owner_meta_bytes(o) - empty_meta, 2u * MTP_SLOTS_PER_CHUNK * sizeof(mtp_slot));
+	EXPECT_EQ(mtp_write_same(&pool_, o, 4096, 1), -EINVAL);
+	EXPECT_EQ(mtp_prepare_slot(&pool_, o, 4096), -EINVAL);
+	EXPECT_TRUE(matches(o, MTP_SLOTS_PER_CHUNK - 1, {Expect::Bytes, 0, b}));
+	EXPECT_TRUE(matches(o, 5 * MTP_SLOTS_PER_CHUNK, {Expect::Same, 42, {}}));
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
 TEST_F(PoolTest, SameFilledTakesNoSpace)
 {
 	mtp_owner *o = add_owner(16);
 	for (std::uint32_t i = 0; i < 16; i++)
-		mtp_write_same(&pool_, o, i, i * 0x0101010101010101ull);
+		ASSERT_EQ(write_same(o, i, i * 0x0101010101010101ull), 0);
 	EXPECT_EQ(o->st.same_pages, 16u);
 	EXPECT_EQ(o->st.compr_bytes, 0u);
 	EXPECT_EQ(pool_.st.tag_used, 0u);
@@ -384,7 +422,7 @@ TEST_F(PoolTest, RandomOperationsMatchModel)
 		}
 		case 3:
 			e = {Expect::Same, rng(), {}};
-			mtp_write_same(&pool_, o, s, e.fill);
+			ASSERT_EQ(write_same(o, s, e.fill), 0);
 			break;
 		case 4:
 			mtp_discard(&pool_, o, s);
@@ -459,10 +497,12 @@ TEST_F(PoolTest, ConcurrentIoAgainstEviction)
 				std::uint32_t i = rng() % kSlots, slot = t * kSlots + i;
 				if (rng() % 2) {
 					auto bytes = random_bytes(rng, random_len(rng));
-					int err;
-					while ((err = mtp_write(&pool_, o, slot, bytes.data(),
-								bytes.size())) == -EAGAIN)
+					int err = mtp_prepare_slot(&pool_, o, slot);
+					while (!err && (err = mtp_write(&pool_, o, slot, bytes.data(),
+									bytes.size())) == -EAGAIN) {
 						supply();
+						err = 0;
+					}
 					if (err)
 						bad++;
 					else

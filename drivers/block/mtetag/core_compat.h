@@ -22,6 +22,9 @@
 
 #define mtp_zalloc_array(n, size) kvcalloc(n, size, GFP_KERNEL)
 #define mtp_free_array(p) kvfree(p)
+/* On the write path of a swap device: no I/O to reclaim with. */
+#define mtp_zalloc_noio(size) kzalloc(size, GFP_NOIO | __GFP_NOWARN)
+#define mtp_free(p) kfree(p)
 
 #else /* host */
 #include "host_compat.h"

@@ -9,6 +9,7 @@
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
 #include <linux/idr.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -54,13 +55,15 @@ static int write_page(struct mtetag_dev *mt, struct page *page, u32 index)
 	u64 fill;
 	int err;
 
+	err = mtp_prepare_slot(&mtetag_pool, &mt->owner, index);
+	if (err)
+		return err;
 	if (mtetag_spares_low())
 		mtetag_refill_spares(GFP_NOIO | __GFP_NOWARN);
 	mem = kmap_local_page(page);
 	if (page_same_filled(mem, &fill)) {
 		kunmap_local(mem);
-		mtp_write_same(&mtetag_pool, &mt->owner, index, fill);
-		return 0;
+		return mtp_write_same(&mtetag_pool, &mt->owner, index, fill);
 	}
 	do {
 		s = mtetag_stream_get(&mt->comp);
@@ -458,7 +461,8 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
  *   evictions evicted_objects evicted_bytes evict_lost   tag pages emptied for tags (shared)
  *   reserves releases blocks_returned                    hook calls, pages given back (shared)
  *   spare_pages                                          overflow pages kept ready (shared)
- *   meta_bytes                                           this device's slots + page descriptors
+ *   meta_bytes                                           this device's slot table, the carve-out's
+ *                                                        page descriptors, overflow descriptors
  */
 static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -476,8 +480,10 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 		own = mt->owner.st;
 	spin_unlock_irqrestore(&mtetag_pool.lock, flags);
 	up_read(&mt->init_lock);
-	meta = (u64)mt->owner.nr_slots * sizeof(struct mtp_slot) +
-	       (u64)mtetag_pool.nr_tag * sizeof(struct mtp_page);
+	/* Overflow and spare pages carry a descriptor each, from kmalloc-64. */
+	meta = (initialised(mt) ? mtp_owner_meta_bytes(&mt->owner) : 0) +
+	       (u64)mtetag_pool.nr_tag * sizeof(struct mtp_page) +
+	       (own.ovf_pages + st.spare_pages) * roundup_pow_of_two(sizeof(struct mtp_page));
 	mtetag_hook_stats(&reserves, &releases, &returned);
 	n = sysfs_emit(buf,
 		       "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu %10llu\n",

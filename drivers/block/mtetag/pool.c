@@ -39,7 +39,21 @@ static u32 piece_footprint(const struct mtp_obj_hdr *hdr)
 
 static bool is_tag_page(const struct mtp_page *pg)
 {
-	return pg->tag_index != MTP_NOT_TAG;
+	return pg->carveout;
+}
+
+/* A slot of @owner, or NULL when its chunk of the table was never written: an empty slot. */
+static struct mtp_slot *find_slot(struct mtp_owner *owner, u32 slot)
+{
+	struct mtp_slot *chunk = owner->slot_dir[slot >> MTP_SLOTS_SHIFT];
+
+	return chunk ? &chunk[slot & (MTP_SLOTS_PER_CHUNK - 1)] : NULL;
+}
+
+/* A slot that names an object: its chunk exists. */
+static struct mtp_slot *slot_of(struct mtp_owner *owner, u32 slot)
+{
+	return &owner->slot_dir[slot >> MTP_SLOTS_SHIFT][slot & (MTP_SLOTS_PER_CHUNK - 1)];
 }
 
 static struct mtp_owner *page_owner(struct mtp_pool *pool, struct mtp_page *pg)
@@ -154,7 +168,7 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 		pg = pool->ops->alloc_atomic();
 		if (pg) {
 			INIT_LIST_HEAD(&pg->node);
-			pg->tag_index = MTP_NOT_TAG;
+			pg->carveout = false;
 			pool->st.evict_atomic++;
 		}
 	}
@@ -222,7 +236,7 @@ static struct mtp_obj_hdr *append_piece(struct mtp_pool *pool, struct mtp_owner 
 static void repoint(struct mtp_pool *pool, struct mtp_obj_hdr *hdr, struct mtp_page *pg,
 		    u32 offset)
 {
-	struct mtp_slot *s = &pool->owners[hdr->owner]->slots[hdr->slot];
+	struct mtp_slot *s = slot_of(pool->owners[hdr->owner], hdr->slot);
 
 	if (hdr->flags & MTP_OBJ_TAIL) {
 		struct mtp_obj_link *link = obj_link(obj_hdr(s->page, s->offset));
@@ -262,7 +276,7 @@ static void move_piece(struct mtp_pool *pool, struct mtp_page *from, struct mtp_
 static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 		      const void *buf, u32 len)
 {
-	struct mtp_slot *s = &owner->slots[slot];
+	struct mtp_slot *s = slot_of(owner, slot);
 	struct mtp_page *pg, *head_pg;
 	struct mtp_obj_hdr *head, *tail;
 	u32 need = footprint(0, len), head_len;
@@ -308,7 +322,7 @@ named:
 /* Store a raw page for @slot in a page of its own. */
 static void put_huge(struct mtp_owner *owner, struct mtp_page *pg, u32 slot, const void *buf)
 {
-	struct mtp_slot *s = &owner->slots[slot];
+	struct mtp_slot *s = slot_of(owner, slot);
 
 	memcpy(pg->addr, buf, MTP_PAGE_SIZE);
 	pg->huge_slot = slot;
@@ -450,7 +464,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	pool->nr_tag = nr_tag_pages;
 	for (i = 0; i < nr_tag_pages; i++) {
 		INIT_LIST_HEAD(&pool->tag[i].node);
-		pool->tag[i].tag_index = i;
+		pool->tag[i].carveout = true;
 		pool->tag[i].state = MTP_TAGS;
 		atomic64_set(&pool->tag[i].tag_word, MTP_TAG_SERVING);
 	}
@@ -501,7 +515,7 @@ void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 	unsigned long flags;
 
 	INIT_LIST_HEAD(&page->node);
-	page->tag_index = MTP_NOT_TAG;
+	page->carveout = false;
 	page->state = MTP_EMPTY;
 	spin_lock_irqsave(&pool->lock, flags);
 	list_add(&page->node, &pool->spare);
@@ -548,8 +562,9 @@ int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots)
 	memset(owner, 0, sizeof(*owner));
 	for (i = 0; i < MTP_NR_BUCKETS; i++)
 		INIT_LIST_HEAD(&owner->ovf_buckets[i]);
-	owner->slots = mtp_zalloc_array(nr_slots ? nr_slots : 1, sizeof(*owner->slots));
-	if (!owner->slots)
+	owner->slot_dir = mtp_zalloc_array(DIV_ROUND_UP(nr_slots, MTP_SLOTS_PER_CHUNK) + 1,
+					   sizeof(*owner->slot_dir));
+	if (!owner->slot_dir)
 		return -ENOMEM;
 	owner->nr_slots = nr_slots;
 	spin_lock_irqsave(&pool->lock, flags);
@@ -562,10 +577,59 @@ int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots)
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	if (id < 0) {
-		mtp_free_array(owner->slots);
-		owner->slots = NULL;
+		mtp_free_array(owner->slot_dir);
+		owner->slot_dir = NULL;
 		return -ENOSPC;
 	}
+	return 0;
+}
+
+/**
+ * mtp_owner_meta_bytes() - RAM the slot table of @owner takes
+ * @owner: the owner
+ *
+ * Return: bytes of the chunk directory and of the chunks allocated so far.
+ */
+u64 mtp_owner_meta_bytes(struct mtp_owner *owner)
+{
+	return (u64)(DIV_ROUND_UP(owner->nr_slots, MTP_SLOTS_PER_CHUNK) + 1) *
+		       sizeof(*owner->slot_dir) +
+	       (u64)READ_ONCE(owner->nr_chunks) * MTP_SLOTS_PER_CHUNK * sizeof(struct mtp_slot);
+}
+
+/**
+ * mtp_prepare_slot() - allocate the part of the slot table that holds @slot
+ * @pool: the pool
+ * @owner: the device
+ * @slot: the slot
+ *
+ * May sleep (allocates without I/O): call it before mtp_write() or mtp_write_same() of the
+ * slot, which run where sleeping is not allowed.
+ *
+ * Return: 0, -EINVAL for a slot out of range, -ENOMEM.
+ */
+int mtp_prepare_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
+{
+	struct mtp_slot **dir;
+	struct mtp_slot *chunk;
+	unsigned long flags;
+
+	if (slot >= owner->nr_slots)
+		return -EINVAL;
+	dir = &owner->slot_dir[slot >> MTP_SLOTS_SHIFT];
+	if (READ_ONCE(*dir))
+		return 0;
+	chunk = mtp_zalloc_noio(MTP_SLOTS_PER_CHUNK * sizeof(*chunk));
+	if (!chunk)
+		return -ENOMEM;
+	spin_lock_irqsave(&pool->lock, flags);
+	if (!*dir) {
+		WRITE_ONCE(*dir, chunk);
+		owner->nr_chunks++;
+		chunk = NULL;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+	mtp_free(chunk); /* another writer installed one first */
 	return 0;
 }
 
@@ -576,22 +640,29 @@ int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots)
  */
 void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 {
+	u32 nr_dir = DIV_ROUND_UP(owner->nr_slots, MTP_SLOTS_PER_CHUNK);
 	unsigned long flags;
-	u32 i;
+	u32 c, i;
 
-	if (!owner->slots)
+	if (!owner->slot_dir)
 		return;
 	spin_lock_irqsave(&pool->lock, flags);
-	for (i = 0; i < owner->nr_slots; i++) {
-		struct mtp_slot old = owner->slots[i];
+	for (c = 0; c < nr_dir; c++) {
+		struct mtp_slot *chunk = owner->slot_dir[c];
 
-		owner->slots[i].kind = MTP_SLOT_EMPTY;
-		drop_obj(pool, owner, old, NULL);
+		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i++) {
+			struct mtp_slot old = chunk[i];
+
+			chunk[i].kind = MTP_SLOT_EMPTY;
+			drop_obj(pool, owner, old, NULL);
+		}
 	}
 	pool->owners[owner->id] = NULL;
 	spin_unlock_irqrestore(&pool->lock, flags);
-	mtp_free_array(owner->slots);
-	owner->slots = NULL;
+	for (c = 0; c < nr_dir; c++)
+		mtp_free(owner->slot_dir[c]);
+	mtp_free_array(owner->slot_dir);
+	owner->slot_dir = NULL;
 }
 
 /**
@@ -603,19 +674,25 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
  * @len: 1 to MTP_HUGE_THRESHOLD, or MTP_PAGE_SIZE
  *
  * Return: 0; -EAGAIN when an overflow page is needed (add a spare, call again); -ENOSPC when
- * the owner's mem_limit is reached; -EINVAL for a bad length. On error the slot is unchanged.
+ * the owner's mem_limit is reached; -EINVAL for a bad length; -ENOMEM when the slot was not
+ * prepared (mtp_prepare_slot()). On error the slot is unchanged.
  */
 int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf, u32 len)
 {
 	unsigned long flags;
+	struct mtp_slot old, *s;
 	struct mtp_page *pg;
-	struct mtp_slot old;
 	int err = 0;
 
 	if (slot >= owner->nr_slots || !len || (len > MTP_HUGE_THRESHOLD && len != MTP_PAGE_SIZE))
 		return -EINVAL;
 	spin_lock_irqsave(&pool->lock, flags);
-	old = owner->slots[slot];
+	s = find_slot(owner, slot);
+	if (!s) {
+		spin_unlock_irqrestore(&pool->lock, flags);
+		return -ENOMEM;
+	}
+	old = *s;
 	if (len == MTP_PAGE_SIZE) {
 		pg = open_page(pool, owner, true, false, &err);
 		if (pg) {
@@ -635,24 +712,29 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 	return err;
 }
 
-/* Point @slot at no object (empty or same-filled) and drop what it named. */
-static void replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+/*
+ * Point @slot at no object (empty or same-filled) and drop what it named. Return: false when
+ * the slot's part of the table does not exist (the slot is empty).
+ */
+static bool replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 			 enum mtp_slot_kind kind, u64 fill)
 {
 	unsigned long flags;
-	struct mtp_slot old;
+	struct mtp_slot old, *s;
 
-	if (slot >= owner->nr_slots)
-		return;
 	spin_lock_irqsave(&pool->lock, flags);
-	old = owner->slots[slot];
-	owner->slots[slot].kind = kind;
-	if (kind == MTP_SLOT_SAME) {
-		owner->slots[slot].fill = fill;
-		owner->st.same_pages++;
+	s = find_slot(owner, slot);
+	if (s) {
+		old = *s;
+		s->kind = kind;
+		if (kind == MTP_SLOT_SAME) {
+			s->fill = fill;
+			owner->st.same_pages++;
+		}
+		drop_obj(pool, owner, old, NULL);
 	}
-	drop_obj(pool, owner, old, NULL);
 	spin_unlock_irqrestore(&pool->lock, flags);
+	return s;
 }
 
 /**
@@ -661,10 +743,15 @@ static void replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
  * @owner: the device
  * @slot: the slot
  * @fill: the word
+ *
+ * Return: 0, -EINVAL for a slot out of range, -ENOMEM when the slot was not prepared
+ * (mtp_prepare_slot()).
  */
-void mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill)
+int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill)
 {
-	replace_slot(pool, owner, slot, MTP_SLOT_SAME, fill);
+	if (slot >= owner->nr_slots)
+		return -EINVAL;
+	return replace_slot(pool, owner, slot, MTP_SLOT_SAME, fill) ? 0 : -ENOMEM;
 }
 
 static void read_pieces(struct mtp_obj_hdr *head, u8 *buf)
@@ -699,8 +786,8 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 	if (slot >= owner->nr_slots)
 		return -EINVAL;
 	spin_lock_irqsave(&pool->lock, flags);
-	s = &owner->slots[slot];
-	kind = s->kind;
+	s = find_slot(owner, slot);
+	kind = s ? s->kind : MTP_SLOT_EMPTY;
 	if (kind == MTP_SLOT_SAME) {
 		*fill = s->fill;
 	} else if (kind == MTP_SLOT_OBJ) {
@@ -722,16 +809,17 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
  */
 void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 {
-	replace_slot(pool, owner, slot, MTP_SLOT_EMPTY, 0);
+	if (slot < owner->nr_slots)
+		replace_slot(pool, owner, slot, MTP_SLOT_EMPTY, 0);
 }
 
 /* Cannot happen while headroom or spares last; counted, never silent. */
 static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 		     struct mtp_page *busy)
 {
-	struct mtp_slot old = owner->slots[slot];
+	struct mtp_slot old = *slot_of(owner, slot);
 
-	owner->slots[slot].kind = MTP_SLOT_EMPTY;
+	slot_of(owner, slot)->kind = MTP_SLOT_EMPTY;
 	drop_obj(pool, owner, old, busy);
 	pool->st.evict_lost++;
 }
@@ -948,10 +1036,9 @@ u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hdr)
 {
 	struct mtp_owner *o = pool->owners[hdr->owner];
+	struct mtp_slot *s = o && hdr->slot < o->nr_slots ? find_slot(o, hdr->slot) : NULL;
 
-	if (!o || hdr->slot >= o->nr_slots || o->slots[hdr->slot].kind != MTP_SLOT_OBJ)
-		return NULL;
-	return &o->slots[hdr->slot];
+	return s && s->kind == MTP_SLOT_OBJ ? s : NULL;
 }
 
 /* Head and tail of a split object name each other and add up to the slot's length. */
@@ -1002,7 +1089,7 @@ static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 	if (is_tag_page(pg) && mtp_tagged_pages(pg))
 		return -2; /* I1: a page covering tagged memory holds objects */
 	if (pg->state == MTP_HUGE) {
-		struct mtp_slot *s = &page_owner(pool, pg)->slots[pg->huge_slot];
+		struct mtp_slot *s = slot_of(page_owner(pool, pg), pg->huge_slot);
 
 		return s->kind == MTP_SLOT_OBJ && s->page == pg ? 0 : -3;
 	}
@@ -1065,9 +1152,13 @@ int mtp_check(struct mtp_pool *pool)
 		if (!owner)
 			continue;
 		for (i = 0; i < owner->nr_slots && !err; i++) {
-			struct mtp_slot *s = &owner->slots[i];
+			struct mtp_slot *s = find_slot(owner, i);
 			struct mtp_obj_hdr *head;
 
+			if (!s) {
+				i |= MTP_SLOTS_PER_CHUNK - 1; /* the whole chunk is empty */
+				continue;
+			}
 			if (s->kind == MTP_SLOT_SAME)
 				same++;
 			if (s->kind != MTP_SLOT_OBJ)

@@ -74,7 +74,6 @@ struct mtp_page {
 	void *addr;             /* the 4 KiB of storage */
 	struct list_head node;  /* free list, a bucket, or the spare list */
 	atomic64_t tag_word;    /* tag pages: see MTP_TAG_SERVING */
-	u32 tag_index;          /* index in the carve-out, or MTP_NOT_TAG for overflow */
 	u32 huge_slot;          /* HUGE: the slot that names the page */
 	u16 tail;               /* PACKED: first free byte */
 	u16 live;               /* PACKED: bytes of live pieces, headers included */
@@ -82,9 +81,8 @@ struct mtp_page {
 	u8 state;               /* enum mtp_page_state */
 	u8 bucket;              /* PACKED: free-tail class it is listed under */
 	u8 owner;               /* overflow: id of the owning device; HUGE: of the object's */
+	bool carveout;          /* a tag page (its index: its place in the pool's array) */
 };
-
-#define MTP_NOT_TAG 0xffffffffu
 
 /*
  * The tag word of a tag page: bit n (n < 32) set = covered data page n is tagged, and
@@ -147,9 +145,18 @@ struct mtp_owner_stats {
 	u64 squeezed;     /* pages squeezed or emptied by compaction */
 };
 
+/*
+ * The slot table comes in chunks of 4 KiB, each allocated when a slot in it is first written:
+ * swap fills a device from its start, so a device pays for the part it has used, not for its
+ * disksize (zram allocates the whole table up front).
+ */
+#define MTP_SLOTS_SHIFT 8
+#define MTP_SLOTS_PER_CHUNK BIT(MTP_SLOTS_SHIFT)
+
 struct mtp_owner {
-	struct mtp_slot *slots;
+	struct mtp_slot **slot_dir; /* chunks of the slot table; NULL: never written, all empty */
 	u32 nr_slots;
+	u32 nr_chunks;              /* chunks allocated */
 	u16 id;
 	u64 ovf_limit;                        /* most overflow pages; 0 = no limit */
 	struct list_head ovf_buckets[MTP_NR_BUCKETS]; /* its partly used overflow pages */
@@ -202,11 +209,13 @@ u32 mtp_pool_nr_spare(struct mtp_pool *pool);
 u32 mtp_pool_nr_free_tag(struct mtp_pool *pool);
 
 int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots);
+u64 mtp_owner_meta_bytes(struct mtp_owner *owner);
 void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner);
 
+int mtp_prepare_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot);
 int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf,
 	      u32 len);
-void mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill);
+int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 fill);
 int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf, u32 *len,
 	     u64 *fill);
 void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot);
