@@ -50,6 +50,11 @@ static inline s64 atomic64_read(const atomic64_t *v)
 	return __atomic_load_n(&v->counter, __ATOMIC_RELAXED);
 }
 
+static inline s64 atomic64_read_acquire(const atomic64_t *v)
+{
+	return __atomic_load_n(&v->counter, __ATOMIC_ACQUIRE);
+}
+
 static inline void atomic64_set(atomic64_t *v, s64 i)
 {
 	__atomic_store_n(&v->counter, i, __ATOMIC_RELAXED);
@@ -68,6 +73,17 @@ static inline void atomic64_or(s64 i, atomic64_t *v)
 static inline s64 atomic64_fetch_andnot(s64 i, atomic64_t *v)
 {
 	return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_SEQ_CST);
+}
+
+static inline s64 atomic64_fetch_andnot_relaxed(s64 i, atomic64_t *v)
+{
+	return __atomic_fetch_and(&v->counter, ~i, __ATOMIC_RELAXED);
+}
+
+static inline bool atomic64_try_cmpxchg_acquire(atomic64_t *v, s64 *old, s64 new_value)
+{
+	return __atomic_compare_exchange_n(&v->counter, old, new_value, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_ACQUIRE);
 }
 
 static inline bool atomic64_try_cmpxchg(atomic64_t *v, s64 *old, s64 new_value)

@@ -45,7 +45,11 @@ MODULE_PARM_DESC(test_disable_hook,
  */
 #define LAT_SAMPLE 16
 
-/* Per CPU, so that the hooks on the fault and free paths share no cache line. */
+/*
+ * Per CPU, so that the hooks on the fault and free paths share no cache line. The call
+ * counts use raw_cpu ops, as vm events do: an atomic per call costs more than a rare count
+ * lost to an interrupt; callbacks run under rcu_read_lock(), so without migration.
+ */
 struct mtetag_hook_counts {
 	u64 reserves;         /* reserve callbacks */
 	u64 releases;         /* release callbacks */
@@ -66,8 +70,11 @@ struct mtetag_hook_state {
 
 static struct mtetag_hook_state hs;
 
-/* The tag page of data page @pfn and its bit there; false for memory no region tags. */
-static bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
+/*
+ * The tag page of data page @pfn and its bit there; false for memory no region tags.
+ * Inlined: under TCG every call and return on the fault and free paths shows.
+ */
+static __always_inline bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
 {
 	int i;
 
@@ -94,9 +101,9 @@ static u32 mark(u32 tag_index, u32 pages)
 	return moved;
 }
 
-static u32 clear(u32 tag_index, u32 pages)
+static __always_inline u32 clear(u32 tag_index, u32 pages)
 {
-	if (mtp_tag_clear(&mtetag_pool, tag_index, pages)) {
+	if (mtp_tag_unmark(&mtetag_pool.tag[tag_index], pages)) {
 		WRITE_ONCE(hs.idle_since[tag_index], jiffies);
 		set_bit(tag_index, hs.pending);
 		return 1;
@@ -148,7 +155,7 @@ static void record_latency(u64 ns, unsigned int weight)
 /* Runs before the first tag write, in any context: no sleeping, no failing. */
 static void mtetag_reserve(struct page *page, unsigned int order)
 {
-	bool timed = !(this_cpu_inc_return(hook_counts.reserves) % LAT_SAMPLE) ||
+	bool timed = !(raw_cpu_inc_return(hook_counts.reserves) % LAT_SAMPLE) ||
 		     trace_reserve_enabled();
 	unsigned int weight = LAT_SAMPLE;
 	unsigned long pfn = page_to_pfn(page);
@@ -178,12 +185,18 @@ static void mtetag_reserve(struct page *page, unsigned int order)
 static void mtetag_release(struct page *page, unsigned int order)
 {
 	unsigned long pfn = page_to_pfn(page);
+	u32 idx, bit;
 
-	this_cpu_inc(hook_counts.releases);
+	raw_cpu_inc(hook_counts.releases);
 	trace_release(pfn, order);
-	if (walk_tag_pages(pfn, 1UL << order, false))
-		queue_delayed_work(system_wq, &hs.give_back,
-				   msecs_to_jiffies(release_grace_ms));
+	/* The common case, one page, without a call. */
+	if (!order) {
+		if (!locate(pfn, &idx, &bit) || !clear(idx, BIT(bit)))
+			return;
+	} else if (!walk_tag_pages(pfn, 1UL << order, false)) {
+		return;
+	}
+	queue_delayed_work(system_wq, &hs.give_back, msecs_to_jiffies(release_grace_ms));
 }
 
 static void give_back_work(struct work_struct *work)

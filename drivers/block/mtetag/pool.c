@@ -79,14 +79,15 @@ static void set_state(struct mtp_pool *pool, struct mtp_page *pg, enum mtp_page_
 
 		(*count[pg->state])--;
 		(*count[state])++;
-		/*
-		 * Fully ordered: the pieces were copied out before a lockless mark can see the
-		 * bit and let tags be written. Leaving TAGS is a swap in mtp_tag_return().
-		 */
-		if (state == MTP_TAGS)
-			atomic64_fetch_or(MTP_TAG_SERVING, &pg->tag_word);
 	}
-	pg->state = state;
+	WRITE_ONCE(pg->state, state);
+	/*
+	 * Fully ordered, and last: the pieces were copied out and the state says TAGS before a
+	 * lockless mark can see the bit and let tags be written. Leaving TAGS is a swap in
+	 * mtp_tag_return().
+	 */
+	if (is_tag_page(pg) && state == MTP_TAGS)
+		atomic64_fetch_or(MTP_TAG_SERVING, &pg->tag_word);
 }
 
 /* Put a packed page on the list of its free-tail class. */
@@ -925,12 +926,9 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
  */
 bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages)
 {
-	s64 word;
-
 	if (tag_index >= pool->nr_tag)
 		return false;
-	word = atomic64_fetch_andnot(pages, &pool->tag[tag_index].tag_word) & ~(s64)pages;
-	return word == MTP_TAG_SERVING;
+	return mtp_tag_unmark(&pool->tag[tag_index], pages);
 }
 
 /**

@@ -108,14 +108,32 @@ static inline u32 mtp_tagged_pages(struct mtp_page *pg)
  */
 static inline bool mtp_tag_mark_serving(struct mtp_page *pg, u32 pages)
 {
-	s64 word = atomic64_read(&pg->tag_word);
+	/*
+	 * Acquire, in both ways out: the tag writes that follow come after the pieces were
+	 * copied out, which the fully ordered setting of MTP_TAG_SERVING published.
+	 */
+	s64 word = atomic64_read_acquire(&pg->tag_word);
 
 	while (word & MTP_TAG_SERVING) {
 		if ((word | pages) == word ||
-		    atomic64_try_cmpxchg(&pg->tag_word, &word, word | pages))
+		    atomic64_try_cmpxchg_acquire(&pg->tag_word, &word, word | pages))
 			return true;
 	}
 	return false;
+}
+
+/**
+ * mtp_tag_unmark() - the body of mtp_tag_clear(), for the hook to inline
+ * @pg: the tag page
+ * @pages: which of its 32 data pages are no longer tagged
+ *
+ * Return: true when no covered page is tagged any more (see mtp_tag_clear()).
+ */
+static inline bool mtp_tag_unmark(struct mtp_page *pg, u32 pages)
+{
+	/* Relaxed: the pages are being freed, their tags are dead; a give-back takes the lock. */
+	return (atomic64_fetch_andnot_relaxed(pages, &pg->tag_word) & ~(s64)pages) ==
+	       MTP_TAG_SERVING;
 }
 
 /* A slot of a device: empty, a same-filled page, or an object somewhere in the pool. */
