@@ -1,12 +1,12 @@
 #!/bin/sh
 # Cost of the hook (make bench): PROT_MTE fault throughput without the module and with it and
-# the carve-out pool full (every first tag may evict), alternated over five rounds after a
+# the carve-out pool full (every first tag may evict), alternated over eight rounds after a
 # warm-up run, so that drift of the emulator hits both sides alike; reserve latency from the
 # module's histogram. Prints "bench: reserve-ns ..." and "bench: mte-fault-rate ...".
 . /tests/lib.sh
-rounds=5
+rounds=8
 rate() {
-	mte-faultrate --mib 16 --seconds 5 | sed -n 's/.*pages_per_s=\([0-9]*\).*/\1/p'
+	mte-faultrate --mib 16 --seconds 3 | sed -n 's/.*pages_per_s=\([0-9]*\).*/\1/p'
 }
 sys=/sys/block/mtetag0
 carve_mib=$(($(cmdline_param mtguest.data_mib) / 32))
