@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Boot the emulated MTE machine and run guest tests, or a shell.
 #   run-vm.sh [--data-mib N] [--smp N] [--timeout S] [--name NAME] [--append ARGS]
-#             [--module KO]... [--dtgen ARG]... [--kernel-dir BUILD_DIR] (--shell | TEST...)
+#             [--module KO]... [--dtgen ARG]... [--kernel-dir BUILD_DIR] [--icount]
+#             (--shell | TEST...)
+# --icount: guest time counts instructions (one per ns), so timings inside the guest measure
+# work done, free of the host's load; also tells the guest (mtguest.icount=1).
 # The console streams to stdout and is kept in $MTETAG_CACHE/logs/. The exit status is the
 # guest's verdict from mtetag-tapcollect: a missing result or any kernel oops/BUG/WARN/KASAN
 # report/hung task fails the run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-data_mib=2048 smp=2 timeout=600 name="" append="" shell=0 kernel_dir=""
+data_mib=2048 smp=2 timeout=600 name="" append="" shell=0 kernel_dir="" icount=()
 modules=() dtgen=() tests=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
 	--module) modules+=("$2"); shift 2 ;;
 	--dtgen) dtgen+=("$2"); shift 2 ;;
 	--kernel-dir) kernel_dir=$2; shift 2 ;;
+	--icount) icount=(-icount shift=0,sleep=off); append="$append mtguest.icount=1"; shift ;;
 	--shell) shell=1; shift ;;
 	-*) die "unknown option $1" ;;
 	*) tests+=("$1"); shift ;;
@@ -51,7 +55,7 @@ qemu=${QEMU:-qemu-system-aarch64}
 cmdline="console=ttyAMA0 oops=panic panic=-1 mtguest.data_mib=$data_mib $append"
 qemu_args=(-machine "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$smp"
 	-m "$(vm_ram_mib "$data_mib")M" -kernel "${kernel_dir:-$kdir/build}/arch/arm64/boot/Image"
-	-initrd "$initrd" -dtb "$dtb" -display none -nic none -no-reboot)
+	-initrd "$initrd" -dtb "$dtb" -display none -nic none -no-reboot ${icount[@]+"${icount[@]}"})
 
 if [ "$shell" = 1 ]; then
 	exec "$qemu" "${qemu_args[@]}" -serial mon:stdio -append "$cmdline mtguest.shell=1"

@@ -80,12 +80,11 @@ static __always_inline bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
 
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		const struct mtetag_region *r = &mtetag_regions[i];
-		unsigned long first = PHYS_PFN(r->mem_base);
 
-		if (pfn >= first && pfn < first + PHYS_PFN(r->mem_size)) {
+		if (pfn >= r->first_pfn && pfn < r->end_pfn) {
 			*tag_index = r->first_tag_page +
-				     (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
-			*bit = (pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE;
+				     (pfn - r->first_pfn) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+			*bit = (pfn - r->first_pfn) % MTETAG_DATA_PAGES_PER_TAG_PAGE;
 			return true;
 		}
 	}
@@ -101,19 +100,25 @@ static u32 mark(u32 tag_index, u32 pages)
 	return moved;
 }
 
-static __always_inline u32 clear(u32 tag_index, u32 pages)
+/* A tag page whose data pages are all untagged now: give it back after the grace period. */
+static noinline void note_idle(u32 tag_index)
 {
-	if (mtp_tag_unmark(&mtetag_pool.tag[tag_index], pages)) {
-		WRITE_ONCE(hs.idle_since[tag_index], jiffies);
-		set_bit(tag_index, hs.pending);
-		return 1;
-	}
+	WRITE_ONCE(hs.idle_since[tag_index], jiffies);
+	set_bit(tag_index, hs.pending);
+	queue_delayed_work(system_wq, &hs.give_back, msecs_to_jiffies(release_grace_ms));
+}
+
+/* Nothing to add up: an idle tag page is queued for its give-back here. */
+static u32 clear(u32 tag_index, u32 pages)
+{
+	if (mtp_tag_unmark(&mtetag_pool.tag[tag_index], pages))
+		note_idle(tag_index);
 	return 0;
 }
 
 /*
  * Mark (@reserve) or clear the data pages [@pfn, @pfn + @nr) in their tag pages, one call
- * per tag page; returns the sum of what mark() or clear() returned.
+ * per tag page; returns the bytes mark() moved.
  */
 static u32 walk_tag_pages(unsigned long pfn, unsigned long nr, bool reserve)
 {
@@ -152,17 +157,15 @@ static void record_latency(u64 ns, unsigned int weight)
 		this_cpu_write(hook_counts.lat_max, ns);
 }
 
-/* Runs before the first tag write, in any context: no sleeping, no failing. */
-static void mtetag_reserve(struct page *page, unsigned int order)
+/* Reserve in full: timing, eviction, several pages, tracing. */
+static noinline void reserve_slow(struct page *page, unsigned int order, bool sampled)
 {
-	bool timed = !(raw_cpu_inc_return(hook_counts.reserves) % LAT_SAMPLE) ||
-		     trace_reserve_enabled();
+	bool timed = sampled || trace_reserve_enabled();
 	unsigned int weight = LAT_SAMPLE;
 	unsigned long pfn = page_to_pfn(page);
 	u64 start = timed ? ktime_get_ns() : 0, ns = 0;
 	u32 idx, bit, moved = 0;
 
-	/* The common case: one page whose tag page serves tags already. */
 	if (order || !locate(pfn, &idx, &bit) ||
 	    !mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit))) {
 		if (!timed)
@@ -181,22 +184,44 @@ static void mtetag_reserve(struct page *page, unsigned int order)
 		schedule_work(&hs.refill);
 }
 
+/*
+ * Runs before the first tag write, in any context: no sleeping, no failing. The common case,
+ * one page whose tag page serves tags already and no timing sample due, is a compare-and-swap
+ * here; anything else goes to reserve_slow(), so that this path saves no registers.
+ */
+static void mtetag_reserve(struct page *page, unsigned int order)
+{
+	bool sampled = !(raw_cpu_inc_return(hook_counts.reserves) % LAT_SAMPLE);
+	u32 idx, bit;
+
+	if (likely(!order && !sampled && !trace_reserve_enabled() &&
+		   locate(page_to_pfn(page), &idx, &bit) &&
+		   mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit))))
+		return;
+	reserve_slow(page, order, sampled);
+}
+
+static noinline void release_slow(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	trace_release(pfn, order);
+	walk_tag_pages(pfn, 1UL << order, false);
+}
+
 /* Runs from the free path, in any context: only bookkeeping, the give-back is deferred. */
 static void mtetag_release(struct page *page, unsigned int order)
 {
-	unsigned long pfn = page_to_pfn(page);
 	u32 idx, bit;
 
 	raw_cpu_inc(hook_counts.releases);
-	trace_release(pfn, order);
-	/* The common case, one page, without a call. */
-	if (!order) {
-		if (!locate(pfn, &idx, &bit) || !clear(idx, BIT(bit)))
-			return;
-	} else if (!walk_tag_pages(pfn, 1UL << order, false)) {
+	if (likely(!order && !trace_release_enabled() &&
+		   locate(page_to_pfn(page), &idx, &bit))) {
+		if (mtp_tag_unmark(&mtetag_pool.tag[idx], BIT(bit)))
+			note_idle(idx);
 		return;
 	}
-	queue_delayed_work(system_wq, &hs.give_back, msecs_to_jiffies(release_grace_ms));
+	release_slow(page, order);
 }
 
 static void give_back_work(struct work_struct *work)

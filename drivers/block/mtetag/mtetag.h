@@ -29,6 +29,7 @@ struct mtetag_region {
 	phys_addr_t mem_size;   /* bytes of tagged data memory */
 	u32 block_size;         /* bytes of carve-out mapping one contiguous data range */
 	u32 first_tag_page;     /* index of its first page in the pool */
+	unsigned long first_pfn, end_pfn; /* the data memory, for the hook's lookup */
 	void *addr;             /* the carve-out, mapped write-back */
 	char name[64];          /* device-tree node, or "tag_region" for the parameter */
 };

@@ -177,8 +177,12 @@ int mtetag_discover(const char *param)
 		return -ENODEV;
 	}
 	for (i = 0; i < mtetag_nr_regions; i++) {
-		mtetag_regions[i].first_tag_page = pages;
-		pages += mtetag_regions[i].tag_size >> PAGE_SHIFT;
+		struct mtetag_region *r = &mtetag_regions[i];
+
+		r->first_tag_page = pages;
+		r->first_pfn = PHYS_PFN(r->mem_base);
+		r->end_pfn = PHYS_PFN(r->mem_base + r->mem_size);
+		pages += r->tag_size >> PAGE_SHIFT;
 	}
 	return 0;
 }
