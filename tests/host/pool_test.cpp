@@ -221,6 +221,21 @@ TEST_F(PoolTest, EvictionMovesEachPieceOfASplitObject)
 }
 
 // The slot table grows a 4 KiB chunk at a time, where slots are written, and no further.
+// Without splitting (the negative control's mode) every object stays whole: 2 x 1.5 KiB a page.
+TEST_F(PoolTest, NoSplitKeepsObjectsWhole)
+{
+	pool_.split = false;
+	mtp_owner *o = add_owner(64);
+	std::mt19937_64 rng(11);
+	for (std::uint32_t s = 0; s < 8; s++)
+		ASSERT_EQ(write(o, s, random_bytes(rng, 1500)), 0);
+	std::uint32_t used = 0;
+	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
+		used += pool_.tag[t].state == MTP_PACKED;
+	EXPECT_EQ(used, 4u);
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
 TEST_F(PoolTest, SlotTableGrowsWhereWritten)
 {
 	mtp_owner *o = add_owner(4096);

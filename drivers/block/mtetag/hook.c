@@ -454,6 +454,12 @@ int mtetag_hook_init(void)
 		/* The negative control of the faithful machine: it must see corruption. */
 		add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
 		pr_crit("test_disable_hook: no tag hook, swap data WILL corrupt live MTE tags\n");
+		/*
+		 * Keep kernel pointers out of the carve-out: tags would overwrite the links of
+		 * split objects and send the pool's writes anywhere, hanging the guest before
+		 * the oracle could report the corruption it exists to show.
+		 */
+		mtetag_pool.split = false;
 		mtetag_give_all_tag_pages();
 	} else {
 		err = mte_tag_storage_register(&mtetag_hook_ops);

@@ -286,8 +286,8 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	pg = find_fit(pool, owner, need);
 	if (pg)
 		goto whole;
-	head_pg = find_tail(pool->tag_buckets, need);
-	if (!head_pg)
+	head_pg = pool->split ? find_tail(pool->tag_buckets, need) : NULL;
+	if (!head_pg && pool->split)
 		head_pg = find_tail(owner->ovf_buckets, need);
 	if (!head_pg) {
 		pg = open_page(pool, owner, false, false, &err);
@@ -455,6 +455,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	pool->ops = ops;
 	pool->headroom = 4;
 	pool->spare_max = 64;
+	pool->split = true;
 	INIT_LIST_HEAD(&pool->tag_empty);
 	INIT_LIST_HEAD(&pool->spare);
 	for (i = 0; i < MTP_NR_BUCKETS; i++)

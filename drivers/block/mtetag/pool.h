@@ -212,6 +212,7 @@ struct mtp_pool {
 	u32 nr_tag;
 	u32 headroom;                                  /* empty tag pages kept for evictions */
 	u32 spare_max;                                 /* spares + free tag pages to keep */
+	bool split;                                    /* objects may be split (the default) */
 	struct list_head tag_empty;                    /* free tag pages, coldest first */
 	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
 	struct list_head spare;                        /* empty overflow pages */
