@@ -53,7 +53,8 @@ build_fio() {
 
 build_programs() {
 	local src=$MTETAG_ROOT/tools/guest dir f out
-	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" -- "$src" "$0" \
+	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" -- "$src" \
+		"$MTETAG_ROOT/scripts/build-guest.sh" \
 		"$MTETAG_ROOT/tools/mtetagctl")
 	if [ ! -f "$dir/.done" ]; then
 		rm -rf "$dir" && mkdir -p "$dir"

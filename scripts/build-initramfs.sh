@@ -14,7 +14,8 @@ while IFS='=' read -r k v; do part[$k]=$v; done < <("$MTETAG_ROOT/scripts/build-
 release=$(cat "$kdir/release")
 
 key=$(input_hash "$kdir" "${part[busybox]}" "${part[fio]}" "${part[programs]}" -- \
-	"$MTETAG_ROOT/tests/guest" "$MTETAG_ROOT/scripts/guest" "$MTETAG_ROOT/packaging" "$0" "$@")
+	"$MTETAG_ROOT/tests/guest" "$MTETAG_ROOT/scripts/guest" "$MTETAG_ROOT/packaging" \
+	"$MTETAG_ROOT/scripts/build-initramfs.sh" "$@")
 out=$MTETAG_CACHE/initramfs/$key.cpio.gz
 if [ ! -f "$out" ]; then
 	stage=$(mktemp -d)

@@ -12,7 +12,8 @@ log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 # Hash of the named files/directories' contents plus any extra strings: the cache key.
-# Usage: input_hash STRING... -- PATH...
+# Usage: input_hash STRING... -- PATH...  (absolute paths: the order, hence the key, must not
+# depend on how a script was called)
 input_hash() {
 	local strings=() paths=()
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do strings+=("$1"); shift; done

@@ -12,8 +12,8 @@ shift 2
 qemu=${QEMU:-qemu-system-aarch64}
 ram=$(vm_ram_mib "$data_mib")
 hb=$(host_build)
-key=$(input_hash "$qemu $("$qemu" --version | head -n 1)" "$QEMU_MACHINE $data_mib $smp $*" -- "$hb/mtetag-dtgen" \
-	"$0")
+key=$(input_hash "$qemu $("$qemu" --version | head -n 1)" "$QEMU_MACHINE $data_mib $smp $*" -- \
+	"$hb/mtetag-dtgen" "$MTETAG_ROOT/scripts/make-dtb.sh")
 out=$MTETAG_CACHE/dtb/$key.dtb
 if [ ! -f "$out" ]; then
 	mkdir -p "$MTETAG_CACHE/dtb"

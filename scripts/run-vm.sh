@@ -31,9 +31,18 @@ while [ $# -gt 0 ]; do
 done
 [ "$shell" = 1 ] || [ ${#tests[@]} -gt 0 ] || die "name a test or --shell"
 
+# test.sh builds the machine once for all its boots and exports it as MTETAG_BUILT_*.
+faithful_qemu() {
+	if [ -n "${MTETAG_BUILT_KDIR:-}" ]; then
+		[ -n "${MTETAG_BUILT_QEMU:-}" ] && echo "$MTETAG_BUILT_QEMU"
+	else
+		"$MTETAG_ROOT/scripts/build-qemu.sh"
+	fi
+}
+
 # The faithful machine (tags inside the carve-out) unless MTETAG_STOCK_QEMU=1 or it cannot
 # be built; the tests that need it skip on stock QEMU.
-if [ "${MTETAG_STOCK_QEMU:-0}" != 1 ] && faithful=$("$MTETAG_ROOT/scripts/build-qemu.sh"); then
+if [ "${MTETAG_STOCK_QEMU:-0}" != 1 ] && faithful=$(faithful_qemu); then
 	export QEMU=$faithful
 	QEMU_MACHINE="$QEMU_MACHINE,mte-tag-carveout=$((data_mib / 32))M"
 	append="$append mtguest.faithful=1"
@@ -42,11 +51,16 @@ else
 	machine_kind="stock QEMU (tags in hidden memory: the oracle tests skip)"
 	[ "${MTETAG_STOCK_QEMU:-0}" = 1 ] || log "faithful QEMU could not be built: falling back to stock"
 fi
-kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
-# The product's module is always in the guest; a test that wants the stock kernel skips modprobe.
-mapfile -t built < <("$MTETAG_ROOT/scripts/build-module.sh")
-modules+=("${built[@]}")
-initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" "${modules[@]}")
+if [ -n "${MTETAG_BUILT_KDIR:-}" ] && [ ${#modules[@]} = 0 ]; then
+	kdir=$MTETAG_BUILT_KDIR initrd=$MTETAG_BUILT_INITRD
+else
+	kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
+	# The product's module is always in the guest; a test that wants the stock kernel skips
+	# modprobe.
+	mapfile -t built < <("$MTETAG_ROOT/scripts/build-module.sh")
+	modules+=("${built[@]}")
+	initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" "${modules[@]}")
+fi
 dtb=$("$MTETAG_ROOT/scripts/make-dtb.sh" "$data_mib" "$smp" ${dtgen[@]+"${dtgen[@]}"})
 hb=$(host_build)
 qemu=${QEMU:-qemu-system-aarch64}

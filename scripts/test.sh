@@ -46,6 +46,24 @@ if selected host; then
 	fi
 fi
 
+# The machine, built once for all the boots below instead of checked again at each boot; when
+# this fails, each boot builds for itself and reports why.
+prebuild() {
+	local kdir mods initrd
+	kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh") || return 1
+	mapfile -t mods < <("$MTETAG_ROOT/scripts/build-module.sh")
+	[ ${#mods[@]} -gt 0 ] || return 1
+	initrd=$("$MTETAG_ROOT/scripts/build-initramfs.sh" "$kdir" "${mods[@]}") || return 1
+	MTETAG_BUILT_QEMU=$("$MTETAG_ROOT/scripts/build-qemu.sh") || MTETAG_BUILT_QEMU=""
+	export MTETAG_BUILT_KDIR=$kdir MTETAG_BUILT_INITRD=$initrd MTETAG_BUILT_QEMU
+}
+needs_machine=0
+for suite in "${SUITES[@]}" "intree|"; do
+	selected "${suite%%|*}" && needs_machine=1
+done
+selected guest && needs_machine=1
+[ "$needs_machine" = 0 ] || prebuild || log "building the machine failed: each boot will try again"
+
 for suite in "${SUITES[@]}"; do
 	IFS='|' read -r name opts tests <<<"$suite"
 	selected "$name" || selected guest || [ "$want" = "  " ] || continue

@@ -15,7 +15,7 @@ id=$(cat /sys/class/mtetag-control/hot_add)
 echo 64M >/sys/block/mtetag$id/disksize
 
 # Fill the carve-out pool first so that tagging has objects to evict.
-pagehog --percent 130 --seed 5 --threads 1 --after-fill "sleep $seconds" >/tmp/hog.out 2>&1 &
+pagehog --percent 110 --seed 5 --threads 1 --after-fill "sleep $seconds" >/tmp/hog.out 2>&1 &
 hog=$!
 sleep 3
 fio --name=verify --filename=/dev/mtetag$id --rw=randwrite --bs=4k --size=48M --direct=1 \
