@@ -72,6 +72,8 @@ oracle_stress() {
 		--verify=crc32c --do_verify=1 --verify_fatal=1 --buffer_compress_percentage=66 \
 		--refill_buffers --loops=1000 --runtime="$_secs" >/tmp/ofio.out 2>&1
 	_fio_rc=$?
+	# With the hook off a failed verify is the answer: stop the churn rather than wait for it.
+	[ "$_hook" = off ] && [ $_fio_rc != 0 ] && kill $_churn 2>/dev/null
 	wait $_churn
 	_churn_rc=$?
 	cat /tmp/ochurn.out
