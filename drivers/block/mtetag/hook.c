@@ -160,24 +160,23 @@ static void record_latency(u64 ns, unsigned int weight)
 /* Reserve in full: timing, eviction, several pages, tracing. */
 static noinline void reserve_slow(struct page *page, unsigned int order, bool sampled)
 {
-	bool timed = sampled || trace_reserve_enabled();
-	unsigned int weight = LAT_SAMPLE;
+	bool tracing = trace_reserve_enabled();
 	unsigned long pfn = page_to_pfn(page);
-	u64 start = timed ? ktime_get_ns() : 0, ns = 0;
+	u64 start = ktime_get_ns(), ns;
+	unsigned int weight = 1;
 	u32 idx, bit, moved = 0;
 
-	if (order || !locate(pfn, &idx, &bit) ||
-	    !mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit))) {
-		if (!timed)
-			start = ktime_get_ns();
-		timed = true;
-		weight = 1;
+	/*
+	 * Timed here: the sample of the common case, which stands for LAT_SAMPLE of them unless
+	 * tracing times them all, and every reserve the common case did not cover.
+	 */
+	if (sampled && !tracing && !order && locate(pfn, &idx, &bit) &&
+	    mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit)))
+		weight = LAT_SAMPLE;
+	else
 		moved = walk_tag_pages(pfn, 1UL << order, true);
-	}
-	if (timed) {
-		ns = ktime_get_ns() - start;
-		record_latency(ns, weight);
-	}
+	ns = ktime_get_ns() - start;
+	record_latency(ns, weight);
 	trace_reserve(pfn, order, moved, ns);
 	/* Evictions may have used spare pages: top them up where sleeping is allowed. */
 	if (moved && mtetag_spares_low())
