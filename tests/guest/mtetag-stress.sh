@@ -6,7 +6,7 @@
 . /tests/lib.sh
 tap_plan 8
 seconds=$(cmdline_param mtguest.stress_seconds)
-seconds=${seconds:-20}
+seconds=${seconds:-25}
 modprobe mtetag disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
 total_kb=$(meminfo_kb MemTotal)
 echo $((total_kb * 2))K >/sys/block/mtetag0/disksize
