@@ -43,7 +43,7 @@ MODULE_PARM_DESC(test_disable_hook,
  * Reserves that may evict are all timed; of the lockless ones, which take a few dozen ns, one
  * in LAT_SAMPLE is, and counts LAT_SAMPLE times: two clock reads would double their cost.
  */
-#define LAT_SAMPLE 16
+#define LAT_SAMPLE 64
 
 /*
  * Per CPU, so that the hooks on the fault and free paths share no cache line. The call
@@ -70,25 +70,40 @@ struct mtetag_hook_state {
 
 static struct mtetag_hook_state hs;
 
+/* The tag page of data page @page in region @r and its bit there; false if @r does not cover it. */
+static __always_inline bool region_locate(const struct mtetag_region *r, const struct page *page,
+					  struct mtp_page **pg, u32 *bit)
+{
+	/* One unsigned compare: a page below the region wraps to a huge offset. */
+	unsigned long off = page - r->first_page;
+
+	if (off >= r->nr_pages)
+		return false;
+	*pg = r->tag + off / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+	*bit = off % MTETAG_DATA_PAGES_PER_TAG_PAGE;
+	return true;
+}
+
 /*
- * The tag page of data page @pfn and its bit there; false for memory no region tags.
- * Inlined: under TCG every call and return on the fault and free paths shows.
+ * The tag page of data page @page and its bit there; false for memory no region tags.
+ * Inlined, region 0 first (most machines have one): under TCG every instruction on the fault
+ * and free paths shows.
  */
-static __always_inline bool locate(unsigned long pfn, u32 *tag_index, u32 *bit)
+static __always_inline bool locate(const struct page *page, struct mtp_page **pg, u32 *bit)
 {
 	int i;
 
-	for (i = 0; i < mtetag_nr_regions; i++) {
-		const struct mtetag_region *r = &mtetag_regions[i];
-
-		if (pfn >= r->first_pfn && pfn < r->end_pfn) {
-			*tag_index = r->first_tag_page +
-				     (pfn - r->first_pfn) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
-			*bit = (pfn - r->first_pfn) % MTETAG_DATA_PAGES_PER_TAG_PAGE;
+	if (likely(region_locate(&mtetag_regions[0], page, pg, bit)))
+		return true;
+	for (i = 1; i < mtetag_nr_regions; i++)
+		if (region_locate(&mtetag_regions[i], page, pg, bit))
 			return true;
-		}
-	}
 	return false;
+}
+
+static u32 tag_index(const struct mtp_page *pg)
+{
+	return pg - mtetag_pool.tag;
 }
 
 static u32 mark(u32 tag_index, u32 pages)
@@ -109,10 +124,10 @@ static noinline void note_idle(u32 tag_index)
 }
 
 /* Nothing to add up: an idle tag page is queued for its give-back here. */
-static u32 clear(u32 tag_index, u32 pages)
+static u32 clear(struct mtp_page *pg, u32 pages)
 {
-	if (mtp_tag_unmark(&mtetag_pool.tag[tag_index], pages))
-		note_idle(tag_index);
+	if (mtp_tag_unmark(pg, pages))
+		note_idle(tag_index(pg));
 	return 0;
 }
 
@@ -123,17 +138,18 @@ static u32 clear(u32 tag_index, u32 pages)
 static u32 walk_tag_pages(unsigned long pfn, unsigned long nr, bool reserve)
 {
 	unsigned long end = pfn + nr;
-	u32 idx, bit, pages, ret = 0;
+	u32 bit, pages, ret = 0;
+	struct mtp_page *pg;
 	unsigned long n;
 
 	while (pfn < end) {
-		if (!locate(pfn, &idx, &bit)) {
+		if (!locate(pfn_to_page(pfn), &pg, &bit)) {
 			pfn++;
 			continue;
 		}
 		n = min_t(unsigned long, end - pfn, MTETAG_DATA_PAGES_PER_TAG_PAGE - bit);
 		pages = (n == 32 ? ~0u : (BIT(n) - 1)) << bit;
-		ret += reserve ? mark(idx, pages) : clear(idx, pages);
+		ret += reserve ? mark(tag_index(pg), pages) : clear(pg, pages);
 		pfn += n;
 	}
 	return ret;
@@ -164,14 +180,15 @@ static noinline void reserve_slow(struct page *page, unsigned int order, bool sa
 	unsigned long pfn = page_to_pfn(page);
 	u64 start = ktime_get_ns(), ns;
 	unsigned int weight = 1;
-	u32 idx, bit, moved = 0;
+	struct mtp_page *pg;
+	u32 bit, moved = 0;
 
 	/*
 	 * Timed here: the sample of the common case, which stands for LAT_SAMPLE of them unless
 	 * tracing times them all, and every reserve the common case did not cover.
 	 */
-	if (sampled && !tracing && !order && locate(pfn, &idx, &bit) &&
-	    mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit)))
+	if (sampled && !tracing && !order && locate(page, &pg, &bit) &&
+	    mtp_tag_mark_serving(pg, BIT(bit)))
 		weight = LAT_SAMPLE;
 	else
 		moved = walk_tag_pages(pfn, 1UL << order, true);
@@ -191,11 +208,11 @@ static noinline void reserve_slow(struct page *page, unsigned int order, bool sa
 static void mtetag_reserve(struct page *page, unsigned int order)
 {
 	bool sampled = !(raw_cpu_inc_return(hook_counts.reserves) % LAT_SAMPLE);
-	u32 idx, bit;
+	struct mtp_page *pg;
+	u32 bit;
 
 	if (likely(!order && !sampled && !trace_reserve_enabled() &&
-		   locate(page_to_pfn(page), &idx, &bit) &&
-		   mtp_tag_mark_serving(&mtetag_pool.tag[idx], BIT(bit))))
+		   locate(page, &pg, &bit) && mtp_tag_mark_serving(pg, BIT(bit))))
 		return;
 	reserve_slow(page, order, sampled);
 }
@@ -211,13 +228,13 @@ static noinline void release_slow(struct page *page, unsigned int order)
 /* Runs from the free path, in any context: only bookkeeping, the give-back is deferred. */
 static void mtetag_release(struct page *page, unsigned int order)
 {
-	u32 idx, bit;
+	struct mtp_page *pg;
+	u32 bit;
 
 	raw_cpu_inc(hook_counts.releases);
-	if (likely(!order && !trace_release_enabled() &&
-		   locate(page_to_pfn(page), &idx, &bit))) {
-		if (mtp_tag_unmark(&mtetag_pool.tag[idx], BIT(bit)))
-			note_idle(idx);
+	if (likely(!order && !trace_release_enabled() && locate(page, &pg, &bit))) {
+		if (mtp_tag_unmark(pg, BIT(bit)))
+			note_idle(tag_index(pg));
 		return;
 	}
 	release_slow(page, order);
@@ -337,8 +354,9 @@ static void mtetag_give_all_tag_pages(void)
 static int audit_show(struct seq_file *m, void *v)
 {
 	unsigned long pfn, tagged = 0, bad = 0;
-	u32 idx, bit;
+	struct mtp_page *pg;
 	int i, check;
+	u32 bit;
 
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		const struct mtetag_region *r = &mtetag_regions[i];
@@ -350,13 +368,13 @@ static int audit_show(struct seq_file *m, void *v)
 			 * Not the lock bit: it is set before reserve runs. PG_mte_tagged is
 			 * set after reserve ran and the tags were written.
 			 */
-			if (!page_has_tags(pfn, false) || !locate(pfn, &idx, &bit))
+			if (!page_has_tags(pfn, false) || !locate(pfn_to_page(pfn), &pg, &bit))
 				continue;
 			tagged++;
-			if (READ_ONCE(mtetag_pool.tag[idx].state) != MTP_TAGS) {
+			if (READ_ONCE(pg->state) != MTP_TAGS) {
 				if (bad++ < 8)
 					seq_printf(m, "pfn %#lx is tagged but tag page %u holds data\n",
-						   pfn, idx);
+						   pfn, tag_index(pg));
 			}
 		}
 	}
@@ -439,8 +457,10 @@ DEFINE_SHOW_ATTRIBUTE(reserve_latency);
  */
 int mtetag_hook_init(void)
 {
-	int err;
+	int i, err;
 
+	for (i = 0; i < mtetag_nr_regions; i++)
+		mtetag_regions[i].tag = &mtetag_pool.tag[mtetag_regions[i].first_tag_page];
 	INIT_DELAYED_WORK(&hs.give_back, give_back_work);
 	INIT_WORK(&hs.refill, refill_work);
 	hs.pending = bitmap_zalloc(mtetag_pool.nr_tag, GFP_KERNEL);

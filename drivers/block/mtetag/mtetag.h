@@ -29,7 +29,10 @@ struct mtetag_region {
 	phys_addr_t mem_size;   /* bytes of tagged data memory */
 	u32 block_size;         /* bytes of carve-out mapping one contiguous data range */
 	u32 first_tag_page;     /* index of its first page in the pool */
-	unsigned long first_pfn, end_pfn; /* the data memory, for the hook's lookup */
+	/* The data memory as the hook looks it up: the memmap is linear (SPARSEMEM_VMEMMAP). */
+	struct page *first_page;
+	unsigned long nr_pages;
+	struct mtp_page *tag;   /* descriptor of its first tag page in the pool */
 	void *addr;             /* the carve-out, mapped write-back */
 	char name[64];          /* device-tree node, or "tag_region" for the parameter */
 };

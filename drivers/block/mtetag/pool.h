@@ -71,9 +71,9 @@ struct mtp_owner;
  * every byte here costs RAM/2048 in all; overflow ones come with their page.
  */
 struct mtp_page {
+	atomic64_t tag_word;    /* tag pages: see MTP_TAG_SERVING; first, as the hook's target */
 	void *addr;             /* the 4 KiB of storage */
 	struct list_head node;  /* free list, a bucket, or the spare list */
-	atomic64_t tag_word;    /* tag pages: see MTP_TAG_SERVING */
 	u32 huge_slot;          /* HUGE: the slot that names the page */
 	u16 tail;               /* PACKED: first free byte */
 	u16 live;               /* PACKED: bytes of live pieces, headers included */

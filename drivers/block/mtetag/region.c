@@ -180,8 +180,8 @@ int mtetag_discover(const char *param)
 		struct mtetag_region *r = &mtetag_regions[i];
 
 		r->first_tag_page = pages;
-		r->first_pfn = PHYS_PFN(r->mem_base);
-		r->end_pfn = PHYS_PFN(r->mem_base + r->mem_size);
+		r->first_page = pfn_to_page(PHYS_PFN(r->mem_base));
+		r->nr_pages = PHYS_PFN(r->mem_size);
 		pages += r->tag_size >> PAGE_SHIFT;
 	}
 	return 0;
