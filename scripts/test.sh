@@ -7,12 +7,11 @@ set -uo pipefail
 
 # name | run-vm.sh options | tests (one boot each)
 SUITES=(
-	"machine|--data-mib 512 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog"
-	"mtetag|--data-mib 512 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog mtetagctl mtetag-setup"
-	"hook|--data-mib 512 --timeout 900|mtetag-stress mtetag-load-under-churn"
-	"inert|--data-mib 512 --timeout 600|hook-inert mte-probe"
-	"faithful|--data-mib 512 --timeout 900|oracle-tags oracle-hook-on mte-selftests"
-	"oracle-off|--data-mib 512 --timeout 600|oracle-hook-off"
+	"machine|--data-mib 384 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog hook-inert"
+	"mtetag|--data-mib 384 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog mtetagctl mtetag-setup"
+	"hook|--data-mib 384 --timeout 900|mtetag-stress mtetag-load-under-churn"
+	"faithful|--data-mib 384 --timeout 900|oracle-tags oracle-hook-on mte-selftests"
+	"oracle-off|--data-mib 384 --timeout 600|oracle-hook-off"
 )
 
 passed=0 failed=0 skipped=0

@@ -9,16 +9,32 @@ pagehog --percent 110 --seed 11 --threads 1 --after-fill "sleep 30" >/tmp/hog.ou
 hog=$!
 sleep 5
 passed=0 failed=0 skipped=0
-for t in /usr/lib/mte-selftests/check_*; do
-	"$t" >/tmp/st.out 2>&1
-	rc=$?
-	sed 's/^/  /' /tmp/st.out | tail -4
-	case $rc in
-	0) passed=$((passed + 1)); echo "PASS ${t##*/}" ;;
-	4) skipped=$((skipped + 1)); echo "SKIP ${t##*/}" ;;
-	*) failed=$((failed + 1)); echo "FAIL ${t##*/} (exit $rc)" ;;
+# run NAME: one test, its output kept; prints "<exit status> <seconds>" as its last line.
+run() {
+	start=$(cut -d' ' -f1 /proc/uptime)
+	"/usr/lib/mte-selftests/$1" >"/tmp/$1.out" 2>&1
+	echo "$? $(awk -v s="$start" '{printf "%.1f", $1 - s}' /proc/uptime)" >>"/tmp/$1.out"
+}
+verdict() {
+	set -- "$1" $(tail -1 "/tmp/$1.out")
+	sed '$d; s/^/  /' "/tmp/$1.out" | tail -4
+	case $2 in
+	0) passed=$((passed + 1)); echo "PASS $1 ($3 s)" ;;
+	4) skipped=$((skipped + 1)); echo "SKIP $1" ;;
+	*) failed=$((failed + 1)); echo "FAIL $1 (exit $2)" ;;
 	esac
+}
+# check_ksm_options mostly sleeps, polling for ksmd's full scans, 10 s: beside the others.
+run check_ksm_options &
+ksm=$!
+for t in /usr/lib/mte-selftests/check_*; do
+	t=${t##*/}
+	[ "$t" = check_ksm_options ] && continue
+	run "$t"
+	verdict "$t"
 done
+wait $ksm
+verdict check_ksm_options
 kill $hog 2>/dev/null
 wait $hog
 grep -q 'audit: clean' /sys/kernel/debug/mtetag/audit || { echo "audit dirty"; failed=$((failed + 1)); }

@@ -18,7 +18,7 @@ echo "pool bytes=$5 overflow bytes=$6 tag pages total=$1 pool=$3 free=$4"
 check "the carve-out pool held data" test "${5:-0}" -gt 0
 check "the overflow tier held data" test "${6:-0}" -gt 0
 check "stats add up after the hog" stats_add_up mtetag0
-pagehog --percent 40 --seed 8 --pageout --after-fill "swapoff /dev/mtetag0" \
+pagehog --percent 30 --seed 8 --pageout --after-fill "swapoff /dev/mtetag0" \
 	--stat $sys/mm_stat >/tmp/off.out
 rc=$?
 cat /tmp/off.out

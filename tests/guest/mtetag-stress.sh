@@ -2,11 +2,17 @@
 # The hook under load: mte-churn maps, tags, swaps out and in, checks and frees PROT_MTE memory
 # while pagehog drives swap through /dev/mtetag0 with verified pages and fio verifies a second
 # device. Afterwards the audit must be clean and nothing may mismatch.
-# Short form by default; mtguest.stress_seconds=N on the kernel command line for a long run.
+# Short form by default: the churn runs until the hook handled 120,000 reserves (the check
+# asks for 100,000), at least 15 s and at most 90 s. mtguest.stress_seconds=N on the kernel
+# command line: a long run of exactly N seconds.
 . /tests/lib.sh
 tap_plan 8
 seconds=$(cmdline_param mtguest.stress_seconds)
-seconds=${seconds:-25}
+if [ -n "$seconds" ]; then
+	min_seconds=$seconds seconds=$seconds want_reserves=0
+else
+	min_seconds=15 seconds=90 want_reserves=120000
+fi
 modprobe mtetag disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
 total_kb=$(meminfo_kb MemTotal)
 echo $((total_kb * 2))K >/sys/block/mtetag0/disksize
@@ -14,13 +20,15 @@ mkswap /dev/mtetag0 >/dev/null && swapon /dev/mtetag0
 id=$(cat /sys/class/mtetag-control/hot_add)
 echo 64M >/sys/block/mtetag$id/disksize
 
-# Fill the carve-out pool first so that tagging has objects to evict.
-pagehog --percent 110 --seed 5 --threads 1 --after-fill "sleep $seconds" >/tmp/hog.out 2>&1 &
+# Fill the carve-out pool first so that tagging has objects to evict; hold the pages until the
+# churn ends, then verify them.
+pagehog --percent 110 --seed 5 --threads 1 \
+	--after-fill "while [ ! -e /tmp/churn.done ]; do sleep 1; done" >/tmp/hog.out 2>&1 &
 hog=$!
 sleep 3
 fio --name=verify --filename=/dev/mtetag$id --rw=randwrite --bs=4k --size=48M --direct=1 \
 	--verify=crc32c --do_verify=1 --buffer_compress_percentage=50 --refill_buffers \
-	--loops=1000 --runtime=$seconds --time_based=0 >/tmp/fio.out 2>&1 &
+	--loops=1000 --runtime=$min_seconds --time_based=0 >/tmp/fio.out 2>&1 &
 fio=$!
 # The audit also runs while the churn goes on, when tagged pages are live.
 (while [ ! -e /tmp/churn.done ]; do
@@ -28,8 +36,21 @@ fio=$!
 	sleep 2
 done) &
 auditor=$!
-mte-churn --seconds "$seconds" --threads 4 >/tmp/churn.out 2>&1
+mte-churn --seconds "$seconds" --threads 4 >/tmp/churn.out 2>&1 &
+churn=$!
+elapsed=0
+while [ $elapsed -lt "$seconds" ] && kill -0 $churn 2>/dev/null; do
+	sleep 1
+	elapsed=$((elapsed + 1))
+	set -- $(cat /sys/block/mtetag0/tag_stat)
+	if [ $elapsed -ge "$min_seconds" ] && [ "${11}" -ge "$want_reserves" ]; then
+		kill -USR1 $churn
+		break
+	fi
+done
+wait $churn
 churn_rc=$?
+echo "churned for about $elapsed s"
 touch /tmp/churn.done
 wait $auditor
 grep -c 'audit: clean' /tmp/audit.during | sed 's/^/audits clean during the churn: /'

@@ -4,7 +4,7 @@
 . /tests/lib.sh
 need_faithful
 tap_plan 2
-oracle_stress on 20
+oracle_stress on 15
 check "hook on: no corruption (fio verify and MTE churn clean)" test $? = 1
 check "audit clean" grep -q 'audit: clean' /sys/kernel/debug/mtetag/audit
 echo 1 >/sys/block/mtetag0/reset

@@ -3,6 +3,7 @@
 // the tag storage hook runs on every path it must: zeroing faults, mprotect(PROT_MTE) of
 // written pages, swap-out and swap-in with tag restore (MADV_PAGEOUT), THP, and frees.
 //   mte-churn [--seconds N] [--threads N] [--hold-mib N]
+// --seconds: the longest it churns; SIGUSR1 ends it sooner, with the same checks.
 // --hold-mib: a region tagged before the churn starts and verified after it ends, so that
 // tagged pages exist across a module load (the scan path) and unload.
 // Prints one "churn:" line; exit 0 only when every tag and byte read back as written and no
@@ -62,6 +63,14 @@ std::uint8_t pattern(std::uint64_t seed, std::size_t i)
 	return static_cast<std::uint8_t>((seed * 0x9e3779b97f4a7c15ULL + i * 131) >> 29);
 }
 
+// Set by SIGUSR1: a test that needed the churn only while it did something else ends it.
+std::atomic<bool> stop_early;
+
+void on_usr1(int)
+{
+	stop_early.store(true, std::memory_order_relaxed);
+}
+
 void churn(unsigned id, std::chrono::steady_clock::time_point end, Counters &c)
 {
 	std::mt19937_64 rng(id * 7919 + 1);
@@ -69,7 +78,8 @@ void churn(unsigned id, std::chrono::steady_clock::time_point end, Counters &c)
 		c.unexpected_faults++;
 		return;
 	}
-	while (std::chrono::steady_clock::now() < end) {
+	while (!stop_early.load(std::memory_order_relaxed) &&
+	       std::chrono::steady_clock::now() < end) {
 		const bool thp = rng() % 16 == 0;
 		const std::size_t pages = thp ? 512 : 1 + rng() % 48;
 		const std::size_t len = pages * kPage;
@@ -199,6 +209,7 @@ int main(int argc, char **argv)
 	sa.sa_sigaction = on_segv;
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
 	sigaction(SIGSEGV, &sa, nullptr);
+	std::signal(SIGUSR1, on_usr1);
 	Counters c;
 	Held held(hold_mib);
 	if (hold_mib && !held.len)
