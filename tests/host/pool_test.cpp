@@ -19,10 +19,19 @@ namespace {
 
 std::atomic<long> g_ovf_pages{0};
 
+mtp_page *new_ovf()
+{
+	auto *ovf = new mtp_ovf_page{};
+	ovf->addr = std::aligned_alloc(4096, 4096);
+	g_ovf_pages++;
+	return &ovf->pg;
+}
+
 void free_ovf(struct mtp_page *pg)
 {
-	std::free(pg->addr);
-	delete pg;
+	mtp_ovf_page *ovf = mtp_to_ovf(pg);
+	std::free(ovf->addr);
+	delete ovf;
 	g_ovf_pages--;
 }
 
@@ -32,10 +41,7 @@ mtp_page *alloc_atomic()
 {
 	if (!g_atomic_ok)
 		return nullptr;
-	auto *pg = new mtp_page{};
-	pg->addr = std::aligned_alloc(4096, 4096);
-	g_ovf_pages++;
-	return pg;
+	return new_ovf();
 }
 
 const mtp_pool_ops kOps = {free_ovf, alloc_atomic};
@@ -55,15 +61,25 @@ protected:
 		for (auto &o : owners_)
 			mtp_owner_destroy(&pool_, o.get());
 		mtp_pool_destroy(&pool_);
-		std::free(carve_);
+		for (auto *c : carve_)
+			std::free(c);
 		EXPECT_EQ(g_ovf_pages.load(), 0) << "overflow pages leaked";
 	}
 
 	void make_pool(std::uint32_t tag_pages)
 	{
-		carve_ = static_cast<std::uint8_t *>(std::aligned_alloc(4096, tag_pages * 4096ul));
+		// Two separately mapped ranges, as two carve-out regions: a page's address must come
+		// from the right one.
+		const std::uint32_t first_part = tag_pages / 2;
+		const std::uint32_t parts[2] = {first_part, tag_pages - first_part};
 		ASSERT_EQ(mtp_pool_init(&pool_, &kOps, tag_pages), 0);
-		mtp_pool_set_tag_addr(&pool_, 0, carve_, tag_pages);
+		for (int i = 0; i < 2; i++) {
+			carve_[i] = static_cast<std::uint8_t *>(
+				std::aligned_alloc(4096, parts[i] * 4096ul));
+			ASSERT_EQ(mtp_pool_set_tag_addr(&pool_, i ? first_part : 0, carve_[i],
+							parts[i]),
+				  0);
+		}
 		for (std::uint32_t i = 0; i < tag_pages; i++)
 			ASSERT_TRUE(mtp_tag_return(&pool_, i));
 	}
@@ -77,10 +93,7 @@ protected:
 
 	void add_spare()
 	{
-		auto *pg = new mtp_page{};
-		pg->addr = std::aligned_alloc(4096, 4096);
-		g_ovf_pages++;
-		mtp_pool_add_spare(&pool_, pg);
+		mtp_pool_add_spare(&pool_, new_ovf());
 	}
 
 	// Write like the driver does: supply an overflow page whenever the pool asks for one.
@@ -125,7 +138,7 @@ protected:
 	}
 
 	mtp_pool pool_;
-	std::uint8_t *carve_ = nullptr;
+	std::uint8_t *carve_[2] = {};
 	std::vector<std::unique_ptr<mtp_owner>> owners_;
 };
 
@@ -150,6 +163,25 @@ std::uint32_t random_len(std::mt19937_64 &rng)
 }
 
 } // namespace
+
+// A carve-out descriptor costs RAM/2048 in all: it must not grow unnoticed.
+TEST(PoolLayout, CarveOutDescriptorIs40Bytes)
+{
+	EXPECT_EQ(sizeof(mtp_page), 40u);
+}
+
+TEST_F(PoolTest, TagPagesOutsideEveryMappingAreNeverUsed)
+{
+	mtp_pool pool{};
+	ASSERT_EQ(mtp_pool_init(&pool, &kOps, 8), 0);
+	auto *carve = static_cast<std::uint8_t *>(std::aligned_alloc(4096, 4 * 4096ul));
+	ASSERT_EQ(mtp_pool_set_tag_addr(&pool, 0, carve, 4), 0);
+	EXPECT_EQ(mtp_pool_set_tag_addr(&pool, 8, carve, 4), -EINVAL);
+	for (std::uint32_t i = 0; i < 8; i++)
+		EXPECT_EQ(mtp_tag_return(&pool, i), i < 4) << "tag page " << i;
+	mtp_pool_destroy(&pool);
+	std::free(carve);
+}
 
 TEST_F(PoolTest, TagTierFirstThenOverflow)
 {

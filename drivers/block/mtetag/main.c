@@ -44,21 +44,29 @@ struct mtp_pool mtetag_pool;
 
 static void free_overflow_page(struct mtp_page *page)
 {
-	free_page((unsigned long)page->addr);
-	kfree(page);
+	struct mtp_ovf_page *ovf = mtp_to_ovf(page);
+
+	free_page((unsigned long)ovf->addr);
+	kfree(ovf);
+}
+
+/* An overflow page and its descriptor, or NULL. */
+static struct mtp_page *alloc_overflow_page(gfp_t gfp)
+{
+	struct mtp_ovf_page *ovf = kzalloc(sizeof(*ovf), gfp);
+
+	if (ovf)
+		ovf->addr = (void *)__get_free_page(gfp);
+	if (ovf && !ovf->addr) {
+		kfree(ovf);
+		ovf = NULL;
+	}
+	return ovf ? &ovf->pg : NULL;
 }
 
 static struct mtp_page *alloc_overflow_atomic(void)
 {
-	struct mtp_page *page = kzalloc(sizeof(*page), GFP_ATOMIC | __GFP_NOWARN);
-
-	if (page)
-		page->addr = (void *)__get_free_page(GFP_ATOMIC | __GFP_NOWARN);
-	if (page && !page->addr) {
-		kfree(page);
-		page = NULL;
-	}
-	return page;
+	return alloc_overflow_page(GFP_ATOMIC | __GFP_NOWARN);
 }
 
 static const struct mtp_pool_ops mtetag_pool_ops = {
@@ -97,14 +105,10 @@ bool mtetag_spares_low(void)
 int mtetag_refill_spares(gfp_t gfp)
 {
 	while (mtp_pool_nr_spare(&mtetag_pool) < spares_wanted()) {
-		struct mtp_page *page = kzalloc(sizeof(*page), gfp);
+		struct mtp_page *page = alloc_overflow_page(gfp);
 
-		if (page)
-			page->addr = (void *)__get_free_page(gfp);
-		if (!page || !page->addr) {
-			kfree(page);
+		if (!page)
 			break;
-		}
 		mtp_pool_add_spare(&mtetag_pool, page);
 	}
 	return mtp_pool_nr_spare(&mtetag_pool) ? 0 : -ENOMEM;

@@ -5,9 +5,24 @@
  */
 #include "pool.h"
 
-static struct mtp_obj_hdr *obj_hdr(struct mtp_page *pg, u32 offset)
+/* Where the 4 KiB of @pg are: tag pages in the carve-out's mappings, overflow pages own theirs. */
+static u8 *page_addr(const struct mtp_pool *pool, struct mtp_page *pg)
 {
-	return (struct mtp_obj_hdr *)((u8 *)pg->addr + offset);
+	u32 i, index;
+
+	if (!pg->carveout)
+		return mtp_to_ovf(pg)->addr;
+	index = pg - pool->tag;
+	for (i = 0; i < pool->nr_maps; i++)
+		if (index - pool->maps[i].first < pool->maps[i].nr)
+			return pool->maps[i].addr +
+			       (size_t)(index - pool->maps[i].first) * MTP_PAGE_SIZE;
+	return NULL;
+}
+
+static struct mtp_obj_hdr *obj_hdr(const struct mtp_pool *pool, struct mtp_page *pg, u32 offset)
+{
+	return (struct mtp_obj_hdr *)(page_addr(pool, pg) + offset);
 }
 
 static struct mtp_obj_link *obj_link(struct mtp_obj_hdr *hdr)
@@ -218,7 +233,7 @@ static struct mtp_obj_hdr *append_piece(struct mtp_pool *pool, struct mtp_owner 
 					struct mtp_page *pg, u32 slot, u8 flags,
 					const void *data, u32 len)
 {
-	struct mtp_obj_hdr *hdr = obj_hdr(pg, pg->tail);
+	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, pg->tail);
 
 	hdr->slot = slot;
 	hdr->len = len;
@@ -240,7 +255,7 @@ static void repoint(struct mtp_pool *pool, struct mtp_obj_hdr *hdr, struct mtp_p
 	struct mtp_slot *s = slot_of(pool->owners[hdr->owner], hdr->slot);
 
 	if (hdr->flags & MTP_OBJ_TAIL) {
-		struct mtp_obj_link *link = obj_link(obj_hdr(s->page, s->offset));
+		struct mtp_obj_link *link = obj_link(obj_hdr(pool, s->page, s->offset));
 
 		link->page = pg;
 		link->offset = offset;
@@ -258,7 +273,7 @@ static void move_piece(struct mtp_pool *pool, struct mtp_page *from, struct mtp_
 	u32 size = piece_footprint(hdr);
 
 	repoint(pool, hdr, to, to->tail);
-	memcpy(obj_hdr(to, to->tail), hdr, size);
+	memcpy(obj_hdr(pool, to, to->tail), hdr, size);
 	to->tail += size;
 	to->live += size;
 	to->nr_live++;
@@ -307,7 +322,7 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 			    len - head_len);
 	head = append_piece(pool, owner, head_pg, slot, MTP_OBJ_LINKED, buf, head_len);
 	obj_link(head)->page = pg;
-	obj_link(head)->offset = (u8 *)tail - (u8 *)pg->addr;
+	obj_link(head)->offset = (u8 *)tail - page_addr(pool, pg);
 	pg = head_pg;
 	goto named;
 whole:
@@ -315,17 +330,18 @@ whole:
 named:
 	s->kind = MTP_SLOT_OBJ;
 	s->page = pg;
-	s->offset = (u8 *)head - (u8 *)pg->addr;
+	s->offset = (u8 *)head - page_addr(pool, pg);
 	s->len = len;
 	return 0;
 }
 
 /* Store a raw page for @slot in a page of its own. */
-static void put_huge(struct mtp_owner *owner, struct mtp_page *pg, u32 slot, const void *buf)
+static void put_huge(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_page *pg,
+		     u32 slot, const void *buf)
 {
 	struct mtp_slot *s = slot_of(owner, slot);
 
-	memcpy(pg->addr, buf, MTP_PAGE_SIZE);
+	memcpy(page_addr(pool, pg), buf, MTP_PAGE_SIZE);
 	pg->huge_slot = slot;
 	pg->owner = owner->id;
 	s->kind = MTP_SLOT_OBJ;
@@ -364,13 +380,13 @@ static void squeeze(struct mtp_pool *pool, struct mtp_page *pg)
 	u32 off = 0, dst = 0;
 
 	while (off < pg->tail) {
-		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
+		struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 		u32 size = piece_footprint(hdr);
 
 		if (!(hdr->flags & MTP_OBJ_DEAD)) {
 			if (dst != off) {
 				repoint(pool, hdr, pg, dst);
-				memmove((u8 *)pg->addr + dst, hdr, size);
+				memmove(page_addr(pool, pg) + dst, hdr, size);
 			}
 			dst += size;
 		}
@@ -423,10 +439,10 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 		return;
 	}
 	/* Both pieces die before either page is settled: a squeeze would move the other. */
-	hdr = obj_hdr(pg, old.offset);
+	hdr = obj_hdr(pool, pg, old.offset);
 	if (hdr->flags & MTP_OBJ_LINKED) {
 		tail_pg = obj_link(hdr)->page;
-		kill_piece(owner, tail_pg, obj_hdr(tail_pg, obj_link(hdr)->offset));
+		kill_piece(owner, tail_pg, obj_hdr(pool, tail_pg, obj_link(hdr)->offset));
 	}
 	kill_piece(owner, pg, hdr);
 	if (pg != busy)
@@ -481,13 +497,20 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
  * @first: index of the first page
  * @addr: its address; the following @nr pages follow contiguously
  * @nr: number of pages
+ *
+ * Return: 0, or -EINVAL when @first is out of range or MTP_MAX_TAG_MAPS ranges are set.
  */
-void mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr)
+int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr)
 {
-	u32 i;
+	struct mtp_tag_map *map;
 
-	for (i = 0; i < nr && first + i < pool->nr_tag; i++)
-		pool->tag[first + i].addr = (u8 *)addr + (size_t)i * MTP_PAGE_SIZE;
+	if (pool->nr_maps == MTP_MAX_TAG_MAPS || first >= pool->nr_tag)
+		return -EINVAL;
+	map = &pool->maps[pool->nr_maps++];
+	map->first = first;
+	map->nr = min(nr, pool->nr_tag - first);
+	map->addr = addr;
+	return 0;
 }
 
 /**
@@ -510,7 +533,8 @@ void mtp_pool_destroy(struct mtp_pool *pool)
 /**
  * mtp_pool_add_spare() - hand the pool an empty overflow page to use without allocating
  * @pool: the pool
- * @page: descriptor with @addr set; the pool frees it through ops->free_overflow
+ * @page: the descriptor of a struct mtp_ovf_page with its addr set; the pool frees it through
+ *        ops->free_overflow
  */
 void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 {
@@ -698,7 +722,7 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 	if (len == MTP_PAGE_SIZE) {
 		pg = open_page(pool, owner, true, false, &err);
 		if (pg) {
-			put_huge(owner, pg, slot, buf);
+			put_huge(pool, owner, pg, slot, buf);
 			owner->st.huge_pages++;
 			owner->st.huge_since++;
 		}
@@ -756,12 +780,12 @@ int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64
 	return replace_slot(pool, owner, slot, MTP_SLOT_SAME, fill) ? 0 : -ENOMEM;
 }
 
-static void read_pieces(struct mtp_obj_hdr *head, u8 *buf)
+static void read_pieces(const struct mtp_pool *pool, struct mtp_obj_hdr *head, u8 *buf)
 {
 	memcpy(buf, piece_data(head), head->len);
 	if (head->flags & MTP_OBJ_LINKED) {
 		struct mtp_obj_link *link = obj_link(head);
-		struct mtp_obj_hdr *tail = obj_hdr(link->page, link->offset);
+		struct mtp_obj_hdr *tail = obj_hdr(pool, link->page, link->offset);
 
 		memcpy(buf + head->len, piece_data(tail), tail->len);
 	}
@@ -795,9 +819,9 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 	} else if (kind == MTP_SLOT_OBJ) {
 		*len = s->len;
 		if (s->page->state == MTP_HUGE)
-			memcpy(buf, s->page->addr, MTP_PAGE_SIZE);
+			memcpy(buf, page_addr(pool, s->page), MTP_PAGE_SIZE);
 		else
-			read_pieces(obj_hdr(s->page, s->offset), buf);
+			read_pieces(pool, obj_hdr(pool, s->page, s->offset), buf);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return kind;
@@ -839,7 +863,7 @@ static bool evict_huge(struct mtp_pool *pool, struct mtp_page *pg)
 		return false;
 	}
 	count_piece(owner, pg, MTP_PAGE_SIZE, -1);
-	put_huge(owner, to, pg->huge_slot, pg->addr);
+	put_huge(pool, owner, to, pg->huge_slot, page_addr(pool, pg));
 	owner->st.evicted_in++;
 	pool->st.evicted_objects++;
 	return true;
@@ -856,7 +880,7 @@ static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
 			moved = MTP_PAGE_SIZE;
 	} else if (pg->state == MTP_PACKED) {
 		while (off < pg->tail) {
-			struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
+			struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 			struct mtp_owner *owner = pool->owners[hdr->owner];
 			u32 size = piece_footprint(hdr);
 			struct mtp_page *to;
@@ -950,7 +974,8 @@ bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 		return false;
 	pg = &pool->tag[tag_index];
 	spin_lock_irqsave(&pool->lock, flags);
-	if (pg->state == MTP_TAGS && pg->addr && atomic64_try_cmpxchg(&pg->tag_word, &idle, 0)) {
+	if (pg->state == MTP_TAGS && page_addr(pool, pg) &&
+	    atomic64_try_cmpxchg(&pg->tag_word, &idle, 0)) {
 		set_state(pool, pg, MTP_EMPTY);
 		list_add_tail(&pg->node, &pool->tag_empty);
 		pool->st.returns++;
@@ -967,7 +992,7 @@ static bool evacuate(struct mtp_pool *pool, struct mtp_page *pg)
 
 	list_del_init(&pg->node); /* so find_fit() does not pick the page itself */
 	while (off < pg->tail && pg->nr_live) {
-		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
+		struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 		u32 size = piece_footprint(hdr);
 		struct mtp_page *to;
 
@@ -1041,21 +1066,21 @@ static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hd
 }
 
 /* Head and tail of a split object name each other and add up to the slot's length. */
-static bool pieces_agree(struct mtp_slot *s, struct mtp_obj_hdr *head, struct mtp_page *tail_pg,
-			 u32 tail_off)
+static bool pieces_agree(const struct mtp_pool *pool, struct mtp_slot *s,
+			 struct mtp_obj_hdr *head, struct mtp_page *tail_pg, u32 tail_off)
 {
 	struct mtp_obj_hdr *tail;
 
 	if (tail_pg->state != MTP_PACKED || tail_off >= tail_pg->tail)
 		return false;
-	tail = obj_hdr(tail_pg, tail_off);
+	tail = obj_hdr(pool, tail_pg, tail_off);
 	return tail->flags == MTP_OBJ_TAIL && tail->slot == head->slot &&
 	       tail->owner == head->owner && head->len + tail->len == s->len;
 }
 
 static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 {
-	struct mtp_obj_hdr *hdr = obj_hdr(pg, off), *head;
+	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off), *head;
 	struct mtp_slot *s = piece_slot(pool, hdr);
 	struct mtp_obj_link *link;
 
@@ -1064,18 +1089,18 @@ static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 	if (hdr->flags & MTP_OBJ_TAIL) {
 		if (s->page->state != MTP_PACKED)
 			return -5;
-		head = obj_hdr(s->page, s->offset);
+		head = obj_hdr(pool, s->page, s->offset);
 		link = obj_link(head);
 		if (head->flags != MTP_OBJ_LINKED || link->page != pg || link->offset != off)
 			return -5;
-		return pieces_agree(s, head, pg, off) ? 0 : -5;
+		return pieces_agree(pool, s, head, pg, off) ? 0 : -5;
 	}
 	if (s->page != pg || s->offset != off)
 		return -5;
 	if (!(hdr->flags & MTP_OBJ_LINKED))
 		return hdr->len == s->len ? 0 : -5;
 	link = obj_link(hdr);
-	return pieces_agree(s, hdr, link->page, link->offset) ? 0 : -5;
+	return pieces_agree(pool, s, hdr, link->page, link->offset) ? 0 : -5;
 }
 
 static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
@@ -1093,7 +1118,7 @@ static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
 		return s->kind == MTP_SLOT_OBJ && s->page == pg ? 0 : -3;
 	}
 	while (off < pg->tail) {
-		struct mtp_obj_hdr *hdr = obj_hdr(pg, off);
+		struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 
 		if (!(hdr->flags & MTP_OBJ_DEAD)) {
 			err = check_piece(pool, pg, off);
@@ -1171,7 +1196,7 @@ int mtp_check(struct mtp_pool *pool)
 				tag_bytes += is_tag_page(s->page) ? s->len : 0;
 				continue;
 			}
-			head = obj_hdr(s->page, s->offset);
+			head = obj_hdr(pool, s->page, s->offset);
 			tag_bytes += is_tag_page(s->page) ? head->len : 0;
 			if (!err && (head->flags & MTP_OBJ_LINKED)) {
 				struct mtp_page *tail_pg = obj_link(head)->page;

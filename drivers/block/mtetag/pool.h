@@ -68,11 +68,10 @@ struct mtp_owner;
 
 /*
  * One store page. Tag pages' descriptors sit in an array, one per page of the carve-out, so
- * every byte here costs RAM/2048 in all; overflow ones come with their page.
+ * every byte here costs RAM/131072 (all 40: RAM/3277); overflow ones come with their page.
  */
 struct mtp_page {
 	atomic64_t tag_word;    /* tag pages: see MTP_TAG_SERVING; first, as the hook's target */
-	void *addr;             /* the 4 KiB of storage */
 	struct list_head node;  /* free list, a bucket, or the spare list */
 	u32 huge_slot;          /* HUGE: the slot that names the page */
 	u16 tail;               /* PACKED: first free byte */
@@ -83,6 +82,20 @@ struct mtp_page {
 	u8 owner;               /* overflow: id of the owning device; HUGE: of the object's */
 	bool carveout;          /* a tag page (its index: its place in the pool's array) */
 };
+
+/*
+ * An overflow page: its descriptor and where its 4 KiB are. A tag page's address follows from
+ * its index (struct mtp_tag_map), which keeps the carve-out's descriptors at 40 bytes.
+ */
+struct mtp_ovf_page {
+	struct mtp_page pg;
+	void *addr;
+};
+
+static inline struct mtp_ovf_page *mtp_to_ovf(struct mtp_page *pg)
+{
+	return container_of(pg, struct mtp_ovf_page, pg);
+}
 
 /*
  * The tag word of a tag page: bit n (n < 32) set = covered data page n is tagged, and
@@ -205,11 +218,22 @@ struct mtp_pool_ops {
 	struct mtp_page *(*alloc_atomic)(void);
 };
 
+/* Tag pages @first .. @first + @nr - 1 are mapped contiguously at @addr. */
+struct mtp_tag_map {
+	u32 first;
+	u32 nr;
+	u8 *addr;
+};
+
+#define MTP_MAX_TAG_MAPS 8
+
 struct mtp_pool {
 	spinlock_t lock; /* everything below and every owner's slots: see the top */
 	const struct mtp_pool_ops *ops;
 	struct mtp_page *tag;                          /* descriptors of the carve-out */
 	u32 nr_tag;
+	u32 nr_maps;
+	struct mtp_tag_map maps[MTP_MAX_TAG_MAPS];     /* where the carve-out is mapped */
 	u32 headroom;                                  /* empty tag pages kept for evictions */
 	u32 spare_max;                                 /* spares + free tag pages to keep */
 	bool split;                                    /* objects may be split (the default) */
@@ -221,7 +245,7 @@ struct mtp_pool {
 };
 
 int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_tag_pages);
-void mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr);
+int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr);
 void mtp_pool_destroy(struct mtp_pool *pool);
 void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page);
 u32 mtp_pool_nr_spare(struct mtp_pool *pool);
