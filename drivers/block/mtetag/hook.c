@@ -101,7 +101,7 @@ static __always_inline bool locate(const struct page *page, struct mtp_page **pg
 	return false;
 }
 
-static u32 tag_index(const struct mtp_page *pg)
+static u32 tag_page_index(const struct mtp_page *pg)
 {
 	return pg - mtetag_pool.tag;
 }
@@ -127,7 +127,7 @@ static noinline void note_idle(u32 tag_index)
 static u32 clear(struct mtp_page *pg, u32 pages)
 {
 	if (mtp_tag_unmark(pg, pages))
-		note_idle(tag_index(pg));
+		note_idle(tag_page_index(pg));
 	return 0;
 }
 
@@ -149,7 +149,7 @@ static u32 walk_tag_pages(unsigned long pfn, unsigned long nr, bool reserve)
 		}
 		n = min_t(unsigned long, end - pfn, MTETAG_DATA_PAGES_PER_TAG_PAGE - bit);
 		pages = (n == 32 ? ~0u : (BIT(n) - 1)) << bit;
-		ret += reserve ? mark(tag_index(pg), pages) : clear(pg, pages);
+		ret += reserve ? mark(tag_page_index(pg), pages) : clear(pg, pages);
 		pfn += n;
 	}
 	return ret;
@@ -234,7 +234,7 @@ static void mtetag_release(struct page *page, unsigned int order)
 	raw_cpu_inc(hook_counts.releases);
 	if (likely(!order && !trace_release_enabled() && locate(page, &pg, &bit))) {
 		if (mtp_tag_unmark(pg, BIT(bit)))
-			note_idle(tag_index(pg));
+			note_idle(tag_page_index(pg));
 		return;
 	}
 	release_slow(page, order);
@@ -374,7 +374,7 @@ static int audit_show(struct seq_file *m, void *v)
 			if (READ_ONCE(pg->state) != MTP_TAGS) {
 				if (bad++ < 8)
 					seq_printf(m, "pfn %#lx is tagged but tag page %u holds data\n",
-						   pfn, tag_index(pg));
+						   pfn, tag_page_index(pg));
 			}
 		}
 	}
