@@ -9,7 +9,7 @@ pagehog --percent 110 --seed 11 --threads 1 --after-fill "sleep 30" >/tmp/hog.ou
 hog=$!
 sleep 5
 passed=0 failed=0 skipped=0
-# run NAME: one test, its output kept; prints "<exit status> <seconds>" as its last line.
+# run NAME: one test; its output, then "<exit status> <seconds>", go to /tmp/NAME.out.
 run() {
 	start=$(cut -d' ' -f1 /proc/uptime)
 	"/usr/lib/mte-selftests/$1" >"/tmp/$1.out" 2>&1
