@@ -138,23 +138,6 @@ static struct mtp_page *find_room(struct list_head *buckets, u32 need)
 	return NULL;
 }
 
-/*
- * A packed page with room for @need bytes: the tighter fit of the two tiers, the carve-out on a
- * tie. Preferring the carve-out outright would leave the tails of overflow pages unused for good
- * once it is full (rewrites keep freeing room in it), and that is RAM: 84% dense instead of 97%.
- */
-static struct mtp_page *find_fit(struct mtp_pool *pool, struct mtp_owner *owner, u32 need)
-{
-	struct mtp_page *tag = find_room(pool->tag_buckets, need), *ovf;
-
-	if (!owner->st.ovf_pages)
-		return tag;
-	ovf = find_room(owner->ovf_buckets, need);
-	if (!tag || !ovf)
-		return tag ? tag : ovf;
-	return ovf->tail > tag->tail ? ovf : tag;
-}
-
 /* The page with the largest tail below @need (and at least MTP_SPLIT_MIN_TAIL), or NULL. */
 static struct mtp_page *find_tail(struct list_head *buckets, u32 need)
 {
@@ -169,17 +152,36 @@ static struct mtp_page *find_tail(struct list_head *buckets, u32 need)
 	return NULL;
 }
 
-/* The largest tail of either tier to start a split object of @need bytes in (see find_fit()). */
-static struct mtp_page *split_tail(struct mtp_pool *pool, struct mtp_owner *owner, u32 need)
+/*
+ * Both tiers searched with @find; of two candidates, the fuller page (@fuller: the tighter fit
+ * for a whole object) or the emptier one (the largest tail to start a split object in), the
+ * carve-out on a tie. Preferring the carve-out outright would leave the tails of overflow pages
+ * unused for good once it is full (rewrites keep freeing room in it), and that is RAM: 84%
+ * dense instead of 98%.
+ */
+static struct mtp_page *search_tiers(struct mtp_pool *pool, struct mtp_owner *owner, u32 need,
+				     struct mtp_page *(*find)(struct list_head *, u32), bool fuller)
 {
-	struct mtp_page *tag = find_tail(pool->tag_buckets, need), *ovf;
+	struct mtp_page *tag = find(pool->tag_buckets, need), *ovf;
 
 	if (!owner->st.ovf_pages)
 		return tag;
-	ovf = find_tail(owner->ovf_buckets, need);
-	if (!tag || !ovf)
+	ovf = find(owner->ovf_buckets, need);
+	if (!tag || !ovf || ovf->tail == tag->tail)
 		return tag ? tag : ovf;
-	return ovf->tail < tag->tail ? ovf : tag;
+	return (ovf->tail > tag->tail) == fuller ? ovf : tag;
+}
+
+/* A packed page with room for @need bytes. */
+static struct mtp_page *find_fit(struct mtp_pool *pool, struct mtp_owner *owner, u32 need)
+{
+	return search_tiers(pool, owner, need, find_room, true);
+}
+
+/* The page to start a split object of @need bytes in. */
+static struct mtp_page *split_tail(struct mtp_pool *pool, struct mtp_owner *owner, u32 need)
+{
+	return search_tiers(pool, owner, need, find_tail, false);
 }
 
 /* An empty page of either tier for @owner; NULL with *err set when there is none. */
