@@ -47,8 +47,8 @@ MODULE_PARM_DESC(test_disable_hook,
 
 /*
  * Per CPU, so that the hooks on the fault and free paths share no cache line. The call
- * counts use raw_cpu ops, as vm events do: an atomic per call costs more than a rare count
- * lost to an interrupt; callbacks run under rcu_read_lock(), so without migration.
+ * counts use raw_cpu ops, as vm events do: an atomic per call costs more than the rare count
+ * lost when an interrupt or, on preemptible kernels, a migration splits the increment.
  */
 struct mtetag_hook_counts {
 	u64 reserves;         /* reserve callbacks */
