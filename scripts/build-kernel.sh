@@ -9,7 +9,10 @@ cache_lock kernel
 dir=$(kernel_dir)
 src=$dir/src
 obj=$dir/build
-fragment=$MTETAG_ROOT/scripts/kernel/virt.config
+base_fragment=$MTETAG_ROOT/scripts/kernel/virt.config
+flavour_fragment=${MTETAG_FLAVOUR:+$MTETAG_ROOT/scripts/kernel/$MTETAG_FLAVOUR.config}
+[ -z "$flavour_fragment" ] || [ -f "$flavour_fragment" ] || die "no flavour $MTETAG_FLAVOUR"
+fragment=$dir/fragment.config
 make_k() { make -s -C "$src" O="$obj" ARCH=$ARCH CROSS_COMPILE=$CROSS_COMPILE "$@"; }
 
 # The kernel's own arm64 MTE selftests, static, from the same tree (kselftest/arm64/mte/).
@@ -55,7 +58,15 @@ if [ ! -f "$dir/.src-done" ]; then
 fi
 
 mkdir -p "$obj"
-log "configuring (allnoconfig + ${fragment#"$MTETAG_ROOT"/})"
+# virt.config with the flavour's options in place of its own: the one list that must stick.
+if [ -n "$flavour_fragment" ]; then
+	names=$(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=.*/\1/p; s/^# \(CONFIG_[A-Z0-9_]*\) is not set$/\1/p' \
+		"$flavour_fragment")
+	{ grep -v -w -F -e "$names" "$base_fragment"; cat "$flavour_fragment"; } >"$fragment"
+else
+	cp "$base_fragment" "$fragment"
+fi
+log "configuring (allnoconfig + scripts/kernel/virt.config${MTETAG_FLAVOUR:+ + $MTETAG_FLAVOUR.config})"
 make_k allnoconfig
 "$src/scripts/kconfig/merge_config.sh" -m -O "$obj" "$obj/.config" "$fragment" >/dev/null
 make_k olddefconfig

@@ -4,10 +4,10 @@
 # clean; prints the .ko paths, one a line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-cache_lock module
+cache_lock module${MTETAG_FLAVOUR:+-$MTETAG_FLAVOUR}
 
 kdir=$("$MTETAG_ROOT/scripts/build-kernel.sh")
-out=$MTETAG_CACHE/module-build
+out=$MTETAG_CACHE/module-build${MTETAG_FLAVOUR:+-$MTETAG_FLAVOUR}
 build() { # build SOURCE_DIR NAME [make variables]
 	local dir=$1 name=$2
 	shift 2

@@ -31,14 +31,20 @@ input_hash() {
 cross_gcc_version() { "${CROSS_COMPILE}gcc" -dumpfullversion; }
 kernel_src_version() { dpkg-query -W -f='${Version}' linux-source-6.12; }
 
+# The guest kernel's flavour: "" (4 KiB pages) or the name of a fragment in scripts/kernel/
+# merged over virt.config (16k: 16 KiB pages).
+MTETAG_FLAVOUR=${MTETAG_FLAVOUR:-}
+export MTETAG_FLAVOUR
+
 # Key of the kernel build: source package, hook patches, the hook header, config, compiler.
 kernel_key() {
-	input_hash "linux-source-6.12 $(kernel_src_version)" "gcc $(cross_gcc_version)" -- \
+	input_hash "linux-source-6.12 $(kernel_src_version)" "gcc $(cross_gcc_version)" \
+		"flavour $MTETAG_FLAVOUR" -- \
 		"$MTETAG_ROOT/mm/hooks" "$MTETAG_ROOT/include" "$MTETAG_ROOT/arch" \
 		"$MTETAG_ROOT/drivers/block/mtetag/Kconfig" \
 		"$MTETAG_ROOT/scripts/kernel" "$MTETAG_ROOT/scripts/build-kernel.sh"
 }
-kernel_dir() { echo "$MTETAG_CACHE/kernel-$(kernel_key)"; }
+kernel_dir() { echo "$MTETAG_CACHE/kernel${MTETAG_FLAVOUR:+-$MTETAG_FLAVOUR}-$(kernel_key)"; }
 
 # Build the host tools (CMake) once per source change; prints the build directory.
 # CMake pins a build tree to one source path, so each clone gets its own tree.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Write the guest's device tree: QEMU's own (dumpdtb) plus the tag carve-out fragment from
-# mtetag-dtgen (DESIGN.md section 2). Cached; prints the .dtb path.
+# mtetag-dtgen (design.md section 2). Cached; prints the .dtb path.
 #   make-dtb.sh DATA_MIB SMP [mtetag-dtgen options...]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -2,7 +2,8 @@
 # Boot the emulated MTE machine and run guest tests, or a shell.
 #   run-vm.sh [--data-mib N] [--smp N] [--timeout S] [--name NAME] [--append ARGS]
 #             [--module KO]... [--dtgen ARG]... [--kernel-dir BUILD_DIR] [--icount]
-#             (--shell | TEST...)
+#             [--flavour NAME] (--shell | TEST...)
+# --flavour: the guest kernel flavour (scripts/kernel/NAME.config over virt.config, e.g. 16k).
 # --icount: guest time counts instructions (one per ns), so timings inside the guest measure
 # work done, free of the host's load; also tells the guest (mtguest.icount=1).
 # The console streams to stdout and is kept in $MTETAG_CACHE/logs/. The exit status is the
@@ -24,6 +25,7 @@ while [ $# -gt 0 ]; do
 	--dtgen) dtgen+=("$2"); shift 2 ;;
 	--kernel-dir) kernel_dir=$2; shift 2 ;;
 	--icount) icount=(-icount shift=0,sleep=off); append="$append mtguest.icount=1"; shift ;;
+	--flavour) export MTETAG_FLAVOUR=$2; shift 2 ;;
 	--shell) shell=1; shift ;;
 	-*) die "unknown option $1" ;;
 	*) tests+=("$1"); shift ;;
@@ -51,6 +53,8 @@ else
 	machine_kind="stock QEMU (tags in hidden memory: the oracle tests skip)"
 	[ "${MTETAG_STOCK_QEMU:-0}" = 1 ] || log "faithful QEMU could not be built: falling back to stock"
 fi
+# What test.sh built is the default flavour's machine.
+[ -z "$MTETAG_FLAVOUR" ] || unset MTETAG_BUILT_KDIR MTETAG_BUILT_INITRD
 if [ -n "${MTETAG_BUILT_KDIR:-}" ] && [ ${#modules[@]} = 0 ]; then
 	kdir=$MTETAG_BUILT_KDIR initrd=$MTETAG_BUILT_INITRD
 else

@@ -12,11 +12,18 @@ SUITES=(
 	"hook|--data-mib 384 --timeout 900|mtetag-stress mtetag-load-under-churn"
 	"faithful|--data-mib 384 --timeout 900|oracle-tags oracle-hook-on mte-selftests"
 	"oracle-off|--data-mib 384 --timeout 600|oracle-hook-off"
+	"tagpaths|--data-mib 384 --timeout 600|tagpaths tagpaths-block"
+	"block-8k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 8192|tagpaths-block"
+	"block-16k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 16384|tagpaths-block"
+	"pagesize-16k|--flavour 16k --data-mib 384 --timeout 900 --dtgen --block-size --dtgen 16384|mtetag-basic mtetag-hog mtetag-stress tagpaths-block"
 )
+# The words of the "tagpaths:" summary, in its order; the guest tests print one each.
+TAGPATHS=(ptrace thp_split block_8k block_16k pagesize_16k)
 
 passed=0 failed=0 skipped=0
 tmp=$(mktemp)
-trap 'rm -f "$tmp"' EXIT
+tagpath_words=$(mktemp)
+trap 'rm -f "$tmp" "$tagpath_words"' EXIT
 count() { # add the counts of one "... N passed, N failed[, N skipped]" line
 	local line=$1 p f s
 	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<<"$line")
@@ -77,7 +84,20 @@ for suite in "${SUITES[@]}"; do
 		log "suite $name produced no verdict"
 		failed=$((failed + 1))
 	fi
+	grep -o 'tagpath: [a-z0-9_]*=[a-z-]*' "$tmp" >>"$tagpath_words"
+	if [ "$name" = pagesize-16k ]; then
+		[[ $verdict == *" 0 failed"* ]] && w=pass || w=fail
+		echo "tagpath: pagesize_16k=$w" >>"$tagpath_words"
+	fi
 done
+if [ -s "$tagpath_words" ]; then
+	line="tagpaths:"
+	for w in "${TAGPATHS[@]}"; do
+		v=$(sed -n "s/^tagpath: $w=//p" "$tagpath_words" | tail -n 1)
+		line="$line $w=${v:-not-run}"
+	done
+	echo "$line"
+fi
 
 # Not a guest suite: the in-tree build (module and built-in) and a boot of the latter.
 if selected intree || [ "$want" = "  " ]; then
@@ -89,6 +109,18 @@ if selected intree || [ "$want" = "  " ]; then
 	else
 		failed=$((failed + 1))
 	fi
+fi
+
+# The upstream-style series (new files folded in) applies with git am alone.
+if selected series || [ "$want" = "  " ]; then
+	log "series"
+	series_dir=$(mktemp -d)
+	if "$MTETAG_ROOT/scripts/format-series.sh" "$series_dir/series" >&2; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	rm -rf "$series_dir"
 fi
 
 summary="$passed passed, $failed failed"

@@ -6,19 +6,28 @@
  * leave their part of the carve-out idle, and one driver may put it to use (mtetag: a
  * compressed swap device). The kernel tells that driver:
  *
- *   reserve(page, order)  before the first tag of any of the 1 << order pages is written, on
- *                         every path that initialises tags; from any context, IRQs off
- *                         included: it must not sleep, must not fail and must be bounded.
+ *   reserve(page, order)  before the first tag of any of the 1 << order pages from @page
+ *                         (not necessarily aligned) is written, on every path that
+ *                         initialises tags; from any context, IRQs off included: it must
+ *                         not sleep, must not fail and must be bounded. A THP is one call.
  *   release(page, order)  when a block with at least one tagged page is freed, before the
- *                         tagged flags are cleared; from any context too.
+ *                         tagged flags are cleared, after the tag lines of its tagged pages
+ *                         were invalidated; from any context too.
  *
  * Both run under rcu_read_lock(); unregistering waits for running callbacks. With nothing
- * registered a static key keeps the cost at a NOP.
+ * registered a static key keeps the cost at a NOP. Registering fails with KASAN hardware
+ * tags: they tag every kernel page, so no tag storage is ever idle.
+ *
+ * When a carve-out range changes role, stale dirty lines of the old role must not be written
+ * back over the new one: the driver calls mte_tag_storage_inval_data() on a range about to
+ * hold tags, and mte_tag_storage_inval_tags() on data pages freed before it registered (the
+ * release path does it for the others).
  */
 #ifndef _LINUX_MTE_TAG_STORAGE_H
 #define _LINUX_MTE_TAG_STORAGE_H
 
 #include <linux/jump_label.h>
+#include <linux/types.h>
 
 struct page;
 
@@ -33,8 +42,10 @@ DECLARE_STATIC_KEY_FALSE(mte_tag_storage_key);
 
 int mte_tag_storage_register(const struct mte_tag_storage_ops *ops);
 void mte_tag_storage_unregister(const struct mte_tag_storage_ops *ops);
+void mte_tag_storage_inval_data(void *addr, size_t size);
+void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr);
 void __mte_tag_storage_reserve(struct page *page, unsigned int order);
-void __mte_tag_storage_free(struct page *page, unsigned int order);
+void __mte_tag_storage_release(struct page *page, unsigned int order);
 
 /* Before the first tag write to @page .. @page + (1 << @order) - 1. */
 static inline void mte_tag_storage_reserve(struct page *page, unsigned int order)
@@ -44,10 +55,10 @@ static inline void mte_tag_storage_reserve(struct page *page, unsigned int order
 }
 
 /* From the free path, before the tagged flags of the block are cleared. */
-static inline void mte_tag_storage_free(struct page *page, unsigned int order)
+static inline void mte_tag_storage_release(struct page *page, unsigned int order)
 {
 	if (static_branch_unlikely(&mte_tag_storage_key))
-		__mte_tag_storage_free(page, order);
+		__mte_tag_storage_release(page, order);
 }
 
 #else
@@ -56,7 +67,7 @@ static inline void mte_tag_storage_reserve(struct page *page, unsigned int order
 {
 }
 
-static inline void mte_tag_storage_free(struct page *page, unsigned int order)
+static inline void mte_tag_storage_release(struct page *page, unsigned int order)
 {
 }
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The tag-storage node reached the kernel as DESIGN.md section 2 describes it.
+# The tag-storage node reached the kernel as design.md section 2 describes it.
 . /tests/lib.sh
 tap_plan 6
 data_mib=$(cmdline_param mtguest.data_mib)

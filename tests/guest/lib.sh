@@ -16,6 +16,8 @@ check() {
 tap_exit() { [ "$_tap_failed" = 0 ] && exit 0; exit 1; }
 skip_all() { echo "1..0 # SKIP $*"; exit 4; }
 
+# The kernel's page size in KiB (4 or 16): the device's block size too.
+PAGE_KB=$(awk '/^KernelPageSize:/ {print $2; exit}' /proc/self/smaps)
 cmdline_param() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline; }
 meminfo_kb() { awk -v k="$1:" '$1 == k {print $2}' /proc/meminfo; }
 # The bytes of a device-tree property as one hex string.
@@ -68,7 +70,7 @@ oracle_stress() {
 	_mib=$(($(cmdline_param mtguest.data_mib) / 32 * 5))
 	mte-churn --seconds "$_secs" --threads 2 >/tmp/ochurn.out 2>&1 &
 	_churn=$!
-	fio --name=oracle --filename=/dev/mtetag0 --rw=write --bs=4k --size=${_mib}M --direct=1 \
+	fio --name=oracle --filename=/dev/mtetag0 --rw=write --bs=${PAGE_KB}k --size=${_mib}M --direct=1 \
 		--verify=crc32c --do_verify=1 --verify_fatal=1 --buffer_compress_percentage=66 \
 		--refill_buffers --loops=1000 --runtime="$_secs" >/tmp/ofio.out 2>&1
 	_fio_rc=$?
@@ -85,3 +87,34 @@ oracle_stress() {
 	echo "fio rc=$_fio_rc churn rc=$_churn_rc"
 	[ $_seen = yes ]
 }
+# run_cases COMMAND...: one TAP case per "PASS: ..." or "FAIL: ..." line the command prints;
+# a command that fails without a FAIL line is a failed case too.
+run_cases() {
+	"$@" >/tmp/.cases 2>&1
+	_rc=$?
+	_fails=0
+	while IFS= read -r _line; do
+		case $_line in
+		"PASS: "*) ok "${_line#PASS: }" ;;
+		"FAIL: "*) not_ok "${_line#FAIL: }"; _fails=$((_fails + 1)) ;;
+		*) echo "# $_line" ;;
+		esac
+	done </tmp/.cases
+	[ $_rc = 0 ] || [ $_fails -gt 0 ] || not_ok "$* exited $_rc"
+	return $_rc
+}
+# fill_device MIB: MIB of 66%-compressible data with fio checksums on /dev/mtetag0, so that
+# the carve-out holds other users' data a stray tag access would reach.
+fill_device() {
+	fio --name=fill --filename=/dev/mtetag0 --rw=write --bs=${PAGE_KB}k --size="$1M" --direct=1 \
+		--verify=crc32c --do_verify=0 --buffer_compress_percentage=66 --refill_buffers \
+		>/tmp/fill.out 2>&1
+}
+# verify_device MIB: the data of fill_device reads back intact.
+verify_device() {
+	fio --name=fill --filename=/dev/mtetag0 --rw=write --bs=${PAGE_KB}k --size="$1M" --direct=1 \
+		--verify=crc32c --verify_only --verify_fatal=1 --buffer_compress_percentage=66 \
+		--refill_buffers >/tmp/verify.out 2>&1 || { grep -E 'verify|err' /tmp/verify.out | head -3; return 1; }
+}
+# tagpath NAME WORD: one word of the "tagpaths:" summary that scripts/test.sh assembles.
+tagpath() { echo "tagpath: $1=$2"; }

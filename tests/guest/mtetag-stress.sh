@@ -26,7 +26,7 @@ pagehog --percent 110 --seed 5 --threads 1 \
 	--after-fill "while [ ! -e /tmp/churn.done ]; do sleep 1; done" >/tmp/hog.out 2>&1 &
 hog=$!
 sleep 3
-fio --name=verify --filename=/dev/mtetag$id --rw=randwrite --bs=4k --size=48M --direct=1 \
+fio --name=verify --filename=/dev/mtetag$id --rw=randwrite --bs=${PAGE_KB}k --size=48M --direct=1 \
 	--verify=crc32c --do_verify=1 --buffer_compress_percentage=50 --refill_buffers \
 	--loops=1000 --runtime=$min_seconds --time_based=0 >/tmp/fio.out 2>&1 &
 fio=$!

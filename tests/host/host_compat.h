@@ -31,6 +31,7 @@ typedef int64_t s64;
 #ifndef __cplusplus /* the C++ tests include this header only for the types */
 #define min(a, b) ((a) < (b) ? (a) : (b))
 #define max(a, b) ((a) > (b) ? (a) : (b))
+#define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #endif
 #define lockdep_assert_held(l) ((void)(l))
 #define BIT(n) (1UL << (n))
@@ -39,6 +40,17 @@ typedef int64_t s64;
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define __must_hold(l)
+
+/* The checksum of stored objects: any good 32-bit hash will do on the host (FNV-1a). */
+static inline uint32_t mtp_csum(const void *buf, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)buf;
+	uint32_t h = 2166136261u;
+
+	while (len--)
+		h = (h ^ *p++) * 16777619u;
+	return h;
+}
 
 /* The kernel's atomic64_t operations are fully ordered when they return a value. */
 typedef struct {

@@ -67,7 +67,7 @@ std::optional<std::string> validate(const std::vector<TagRegion> &regions)
 std::string render_fragment(const std::vector<TagRegion> &regions)
 {
 	std::ostringstream out;
-	out << "\n/* mtetag: tag carve-out (DESIGN.md section 2) */\n/ {\n";
+	out << "\n/* mtetag: tag carve-out (design.md section 2) */\n/ {\n";
 	for (std::size_t i = 0; i < regions.size(); i++) {
 		const TagRegion &r = regions[i];
 		out << "\tmtetag_mem" << i << ": dram@" << hex(r.mem_base).substr(2) << " {\n"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // The tag carve-out layout of the emulated machine and its device-tree fragment
-// (DESIGN.md section 2). The validation rules are the ones the module applies to the tree.
+// (design.md section 2). The validation rules are the ones the module applies to the tree.
 #pragma once
 
 #include <cstdint>

@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The tag storage hook: one registered driver learns when tag storage becomes live (reserve)
- * and when it may become idle (release). See include/linux/mte_tag_storage.h.
+ * and when it may become idle (release), and gets the cache maintenance a carve-out range
+ * needs when it changes role. See include/linux/mte_tag_storage.h.
  */
 #include <linux/export.h>
+#include <linux/kasan-enabled.h>
 #include <linux/mm.h>
 #include <linux/mte_tag_storage.h>
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <asm/cache.h>
+#include <asm/cacheflush.h>
 #include <asm/mte.h>
+#include <asm/mte-def.h>
+#include <asm/set_memory.h>
+#include <asm/sysreg.h>
 
-/* Not exported: the inline users (try_page_mte_tagging() and the free path) are built in. */
+/* Not exported: its only users, the inline wrappers, are called from built-in code. */
 DEFINE_STATIC_KEY_FALSE(mte_tag_storage_key);
 
 static const struct mte_tag_storage_ops __rcu *tag_storage_ops;
@@ -22,7 +30,9 @@ static DEFINE_MUTEX(tag_storage_mutex);
  *
  * Callbacks may run before this returns: the driver must be ready for them.
  *
- * Return: 0, -EINVAL for incomplete ops, -EBUSY when a driver is registered already.
+ * Return: 0, -EINVAL for incomplete ops, -EOPNOTSUPP when KASAN hardware tags are on (they
+ * tag every kernel page, so no tag storage is ever idle), -EBUSY when a driver is
+ * registered already.
  */
 int mte_tag_storage_register(const struct mte_tag_storage_ops *ops)
 {
@@ -30,6 +40,8 @@ int mte_tag_storage_register(const struct mte_tag_storage_ops *ops)
 
 	if (!ops || !ops->reserve || !ops->release)
 		return -EINVAL;
+	if (kasan_hw_tags_enabled())
+		return -EOPNOTSUPP;
 	mutex_lock(&tag_storage_mutex);
 	if (rcu_access_pointer(tag_storage_ops)) {
 		ret = -EBUSY;
@@ -58,11 +70,6 @@ void mte_tag_storage_unregister(const struct mte_tag_storage_ops *ops)
 }
 EXPORT_SYMBOL_GPL(mte_tag_storage_unregister);
 
-/**
- * __mte_tag_storage_reserve() - call the driver's reserve callback
- * @page: first page about to be tagged
- * @order: log2 of the number of pages
- */
 void __mte_tag_storage_reserve(struct page *page, unsigned int order)
 {
 	const struct mte_tag_storage_ops *ops;
@@ -73,27 +80,84 @@ void __mte_tag_storage_reserve(struct page *page, unsigned int order)
 		ops->reserve(page, order);
 	rcu_read_unlock();
 }
-EXPORT_SYMBOL_GPL(__mte_tag_storage_reserve);
 
-/**
- * __mte_tag_storage_free() - call the driver's release callback for a block with tags
- * @page: first page of the block being freed
- * @order: log2 of the number of pages
+/* Invalidate the allocation tags of a page in the linear map to the point of coherency. */
+static void inval_page_tags(struct page *page)
+{
+	unsigned long line = 4UL << SYS_FIELD_GET(CTR_EL0, DminLine,
+						  read_cpuid_effective_cachetype());
+	unsigned long va = (unsigned long)page_address(page), end = va + PAGE_SIZE;
+
+	for (; va < end; va += line)
+		asm volatile(__MTE_PREAMBLE "dc igvac, %0" : : "r"(va) : "memory");
+}
+
+/*
+ * Before the release callback lets the tag storage of the block hold data, the tag lines of
+ * its tagged pages go, while the pages are still mapped: written back later, dirty ones
+ * would overwrite that data.
  */
-void __mte_tag_storage_free(struct page *page, unsigned int order)
+void __mte_tag_storage_release(struct page *page, unsigned int order)
 {
 	const struct mte_tag_storage_ops *ops;
-	unsigned long i;
+	unsigned long i, tagged = 0;
 
-	for (i = 0; i < (1UL << order); i++)
-		if (page_mte_tagged(page + i))
-			break;
-	if (i == (1UL << order))
+	for (i = 0; i < (1UL << order); i++) {
+		if (page_mte_tagged(page + i)) {
+			inval_page_tags(page + i);
+			tagged++;
+		}
+	}
+	if (!tagged)
 		return;
+	dsb(sy);
 	rcu_read_lock();
 	ops = rcu_dereference(tag_storage_ops);
 	if (ops)
 		ops->release(page, order);
 	rcu_read_unlock();
 }
-EXPORT_SYMBOL_GPL(__mte_tag_storage_free);
+
+/**
+ * mte_tag_storage_inval_data() - a carve-out range is about to hold tags
+ * @addr: its kernel mapping (write-back)
+ * @size: bytes
+ *
+ * Dirty data lines left from its use as data would be written back over the tags later:
+ * invalidate them to the point of coherency. Call after the data was moved out and before
+ * any tag of the memory it covers may be written.
+ */
+void mte_tag_storage_inval_data(void *addr, size_t size)
+{
+	dcache_inval_poc((unsigned long)addr, (unsigned long)addr + size);
+}
+EXPORT_SYMBOL_GPL(mte_tag_storage_inval_data);
+
+/**
+ * mte_tag_storage_inval_tags() - the tag storage of @nr data pages is about to hold data
+ * @pfn: first data page
+ * @nr: number of pages
+ *
+ * The release path does this for every tagged page it reports; a reuser that starts using
+ * tag storage calls it for pages that were freed before it registered. Holes, reserved pages
+ * and pages outside the linear map are skipped: the first two are never tagged (the zero
+ * page's tag storage is never reused), the last cannot be reached by virtual address.
+ * Process context; may take a while on large ranges.
+ */
+void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
+{
+	unsigned long end_pfn = pfn + nr;
+	struct page *page;
+
+	for (; pfn < end_pfn; pfn++) {
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		if (!PageReserved(page) && kernel_page_present(page))
+			inval_page_tags(page);
+		if (!(pfn % 512))
+			cond_resched();
+	}
+	dsb(sy);
+}
+EXPORT_SYMBOL_GPL(mte_tag_storage_inval_tags);

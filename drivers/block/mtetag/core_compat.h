@@ -19,12 +19,15 @@
 #include <linux/string.h>
 #include <linux/types.h>
 #include <linux/vmalloc.h>
+#include <linux/xxhash.h>
 
 #define mtp_zalloc_array(n, size) kvcalloc(n, size, GFP_KERNEL)
 #define mtp_free_array(p) kvfree(p)
 /* On the write path of a swap device: no I/O to reclaim with. */
 #define mtp_zalloc_noio(size) kzalloc(size, GFP_NOIO | __GFP_NOWARN)
 #define mtp_free(p) kfree(p)
+/* Checksum of stored objects: xxh32, which zstd (selected) brings along. */
+#define mtp_csum(buf, len) xxh32(buf, len, 0)
 
 #else /* host */
 #include "host_compat.h"

@@ -105,6 +105,18 @@ static int read_page(struct mtetag_dev *mt, struct page *page, u32 index)
 		else
 			err = mtetag_decompress(&mt->comp, s, s->buffer, len, mem);
 		break;
+	case MTP_SLOT_LOST:
+		atomic64_inc(&mt->io.lost_reads);
+		pr_warn_ratelimited("%s: page %u was lost to an eviction without room: I/O error\n",
+				    mt->disk->disk_name, index);
+		err = -EIO;
+		break;
+	case -EBADMSG:
+		atomic64_inc(&mt->io.corrupt_reads);
+		pr_warn_ratelimited("%s: page %u failed its checksum: I/O error\n",
+				    mt->disk->disk_name, index);
+		err = -EIO;
+		break;
 	default:
 		err = -EIO;
 	}
@@ -447,11 +459,14 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
 
-	return sysfs_emit(buf, "%8llu %8llu %8llu %8llu\n",
+	/* zram's four columns, then ours: tools that know zram read the first four. */
+	return sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu\n",
 			  (u64)atomic64_read(&mt->io.failed_reads),
 			  (u64)atomic64_read(&mt->io.failed_writes),
 			  (u64)atomic64_read(&mt->io.invalid_io),
-			  (u64)atomic64_read(&mt->io.notify_free));
+			  (u64)atomic64_read(&mt->io.notify_free),
+			  (u64)atomic64_read(&mt->io.corrupt_reads),
+			  (u64)atomic64_read(&mt->io.lost_reads));
 }
 
 /*

@@ -61,6 +61,8 @@ static DEFINE_PER_CPU(struct mtetag_hook_counts, hook_counts);
 
 struct mtetag_hook_state {
 	atomic64_t returned;         /* tag pages given back after their grace period */
+	bool scanned;                /* every region scanned: give-backs may start */
+	bool exiting;                /* unloading: no more give-backs */
 	unsigned long *pending;      /* tag pages waiting for their grace period */
 	unsigned long *idle_since;   /* jiffies when each pending page went idle */
 	struct delayed_work give_back;
@@ -119,6 +121,8 @@ static u32 mark(u32 tag_index, u32 pages)
 static noinline void note_idle(u32 tag_index)
 {
 	WRITE_ONCE(hs.idle_since[tag_index], jiffies);
+	/* The time before the bit: give_back_work() must not pair the bit with an old time. */
+	smp_mb__before_atomic();
 	set_bit(tag_index, hs.pending);
 	queue_delayed_work(system_wq, &hs.give_back, msecs_to_jiffies(release_grace_ms));
 }
@@ -245,7 +249,11 @@ static void give_back_work(struct work_struct *work)
 	unsigned long grace = msecs_to_jiffies(READ_ONCE(release_grace_ms));
 	unsigned long idx, waiting = 0;
 
+	/* A block may cover tagged pages the load-time scan has not reached yet. */
+	if (!smp_load_acquire(&hs.scanned) || READ_ONCE(hs.exiting))
+		return;
 	for_each_set_bit(idx, hs.pending, mtetag_pool.nr_tag) {
+		smp_rmb(); /* the bit, then its time: pairs with note_idle() */
 		if (time_before(jiffies, READ_ONCE(hs.idle_since[idx]) + grace)) {
 			waiting++;
 			continue;
@@ -257,6 +265,16 @@ static void give_back_work(struct work_struct *work)
 	}
 	if (waiting)
 		queue_delayed_work(system_wq, &hs.give_back, max(grace / 2, 1UL));
+}
+
+/**
+ * mtetag_tag_page_to_tags() - pool op: a carve-out page that held objects will hold tags
+ * @pool: the pool
+ * @addr: the page's mapping
+ */
+void mtetag_tag_page_to_tags(struct mtp_pool *pool, void *addr)
+{
+	mte_tag_storage_inval_data(addr, MTP_PAGE_SIZE);
 }
 
 static void refill_work(struct work_struct *work)
@@ -304,36 +322,67 @@ static bool page_has_tags(unsigned long pfn, bool writing_too)
 	       (writing_too && test_bit(PG_mte_lock, &page->flags));
 }
 
+/* Mark the tag pages of the data pages of @r that are tagged; returns how many were. */
+static unsigned long mark_tagged(struct mtetag_region *r)
+{
+	unsigned long first = PHYS_PFN(r->mem_base), pfn, idx, tagged = 0;
+
+	for (pfn = first; pfn < first + PHYS_PFN(r->mem_size); pfn++) {
+		if (!(pfn % MTETAG_DATA_PAGES_PER_TAG_PAGE))
+			cond_resched();
+		if (!page_has_tags(pfn, true))
+			continue;
+		idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
+		mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
+			     BIT((pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE));
+		tagged++;
+	}
+	return tagged;
+}
+
+static void publish_map(struct mtetag_region *r)
+{
+	mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, r->tag_size >> PAGE_SHIFT,
+			      r->block_size >> PAGE_SHIFT);
+}
+
 /**
  * mtetag_scan_tagged() - mark the tag pages of data pages tagged before the hook was there
  *
- * Every tag page starts serving tags; the ones that cover no tagged page join the pool.
- * Runs after the hook is registered, so a page tagged meanwhile is marked either way.
+ * Every tag page starts serving tags; once every region is scanned, the blocks that cover no
+ * tagged page join the pool and give-backs may start. Runs after the hook is registered, so
+ * a page tagged meanwhile is marked either way.
  */
 void mtetag_scan_tagged(void)
 {
+	unsigned long tagged[MTETAG_MAX_REGIONS], idx, joined;
 	int i;
 
+	for (i = 0; i < mtetag_nr_regions; i++)
+		tagged[i] = mark_tagged(&mtetag_regions[i]);
+	/* Pages tagged and freed before the hook was there may have left dirty tag lines. */
+	for (i = 0; i < mtetag_nr_regions; i++)
+		mte_tag_storage_inval_tags(PHYS_PFN(mtetag_regions[i].mem_base),
+					   PHYS_PFN(mtetag_regions[i].mem_size));
+	for (i = 0; i < mtetag_nr_regions; i++)
+		publish_map(&mtetag_regions[i]);
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		struct mtetag_region *r = &mtetag_regions[i];
-		unsigned long first = PHYS_PFN(r->mem_base), nr_tag = r->tag_size >> PAGE_SHIFT;
-		unsigned long pfn, idx, tagged = 0, joined = 0;
+		unsigned long nr_tag = r->tag_size >> PAGE_SHIFT;
 
-		mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, nr_tag);
-		for (pfn = first; pfn < first + PHYS_PFN(r->mem_size); pfn++) {
-			if (!page_has_tags(pfn, true))
-				continue;
-			idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
-			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
-				     BIT((pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE));
-			tagged++;
+		joined = 0;
+		for (idx = 0; idx < nr_tag; idx++) {
+			joined += mtp_tag_return(&mtetag_pool, r->first_tag_page + idx) ?
+				  r->block_size >> PAGE_SHIFT : 0;
+			cond_resched();
 		}
-		for (idx = 0; idx < nr_tag; idx++)
-			joined += mtp_tag_return(&mtetag_pool, r->first_tag_page + idx);
 		pr_info("%s: tags %pa+%pa for data %pa+%pa, block-size %u: %lu data pages tagged, %lu of %lu tag pages free\n",
 			r->name, &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size,
-			r->block_size, tagged, joined, nr_tag);
+			r->block_size, tagged[i], joined, nr_tag);
 	}
+	/* Pairs with give_back_work(): the marks and maps above are seen before the flag. */
+	smp_store_release(&hs.scanned, true);
+	queue_delayed_work(system_wq, &hs.give_back, 0);
 }
 
 /* Without the hook: every tag page joins the pool, tagged or not (test only). */
@@ -343,9 +392,7 @@ static void mtetag_give_all_tag_pages(void)
 	int i;
 
 	for (i = 0; i < mtetag_nr_regions; i++)
-		mtp_pool_set_tag_addr(&mtetag_pool, mtetag_regions[i].first_tag_page,
-				      mtetag_regions[i].addr,
-				      mtetag_regions[i].tag_size >> PAGE_SHIFT);
+		publish_map(&mtetag_regions[i]);
 	for (idx = 0; idx < mtetag_pool.nr_tag; idx++)
 		mtp_tag_return(&mtetag_pool, idx);
 }
@@ -371,9 +418,9 @@ static int audit_show(struct seq_file *m, void *v)
 			if (!page_has_tags(pfn, false) || !locate(pfn_to_page(pfn), &pg, &bit))
 				continue;
 			tagged++;
-			if (READ_ONCE(pg->state) != MTP_TAGS) {
+			if (!mtp_block_serves_tags(&mtetag_pool, tag_page_index(pg))) {
 				if (bad++ < 8)
-					seq_printf(m, "pfn %#lx is tagged but tag page %u holds data\n",
+					seq_printf(m, "pfn %#lx is tagged but the block of tag page %u holds data\n",
 						   pfn, tag_page_index(pg));
 			}
 		}
@@ -482,10 +529,12 @@ int mtetag_hook_init(void)
 		mtetag_give_all_tag_pages();
 	} else {
 		err = mte_tag_storage_register(&mtetag_hook_ops);
-		if (err) {
+		if (err == -EOPNOTSUPP)
+			pr_err("KASAN hardware tags tag every kernel page: no tag storage is ever idle\n");
+		else if (err)
 			pr_err("cannot register the tag storage hook: %d\n", err);
+		if (err)
 			goto free;
-		}
 		mtetag_scan_tagged();
 	}
 	hs.debugfs = debugfs_create_dir("mtetag", NULL);
@@ -505,6 +554,13 @@ free:
 void mtetag_hook_exit(void)
 {
 	debugfs_remove_recursive(hs.debugfs);
+	/*
+	 * Every tag page is tag storage again before the hook goes: the devices are gone, so
+	 * this moves nothing, but it does the cache maintenance of the change.
+	 */
+	WRITE_ONCE(hs.exiting, true);
+	cancel_delayed_work_sync(&hs.give_back);
+	mtp_claim_all(&mtetag_pool);
 	if (!test_disable_hook)
 		mte_tag_storage_unregister(&mtetag_hook_ops);
 	cancel_delayed_work_sync(&hs.give_back);

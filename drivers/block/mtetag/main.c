@@ -9,11 +9,11 @@
 
 #include <linux/ctype.h>
 #include <linux/device.h>
-#include <linux/kasan-enabled.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/suspend.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
@@ -72,6 +72,35 @@ static struct mtp_page *alloc_overflow_atomic(void)
 static const struct mtp_pool_ops mtetag_pool_ops = {
 	.free_overflow = free_overflow_page,
 	.alloc_atomic = alloc_overflow_atomic,
+	.to_tags = mtetag_tag_page_to_tags,
+};
+
+/*
+ * Hibernation saves the carve-out as memory (it is in the linear map) and restores it under
+ * the tags it puts back: no object may lie there from the start of hibernation (the image's
+ * preallocation swaps out to us too) to its end. Refused while objects lie there; swapping
+ * off and resetting the devices lets it proceed.
+ */
+static int mtetag_pm_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	switch (action) {
+	case PM_HIBERNATION_PREPARE:
+	case PM_RESTORE_PREPARE:
+		if (!mtp_pool_close_carveout(&mtetag_pool))
+			return NOTIFY_OK;
+		pr_warn("hibernation refused: %llu carve-out pages hold swap data (swapoff and reset the devices first)\n",
+			READ_ONCE(mtetag_pool.st.tag_used));
+		return notifier_from_errno(-EBUSY);
+	case PM_POST_HIBERNATION:
+	case PM_POST_RESTORE:
+		mtp_pool_open_carveout(&mtetag_pool);
+		return NOTIFY_OK;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mtetag_pm_nb = {
+	.notifier_call = mtetag_pm_notify,
 };
 
 /*
@@ -181,10 +210,8 @@ static int __init mtetag_init(void)
 	u32 nr_tag = 0;
 	int i, err;
 
-	if (kasan_hw_tags_enabled()) {
-		pr_err("KASAN hardware tags tag every kernel page: the carve-out is never idle\n");
-		return -ENODEV;
-	}
+	BUILD_BUG_ON(MTP_PAGE_SIZE != PAGE_SIZE);
+
 	if (strcmp(disksize, "auto") && !isdigit(*disksize)) {
 		pr_err("disksize=%s: expected auto, 0 or a size\n", disksize);
 		return -EINVAL;
@@ -207,9 +234,12 @@ static int __init mtetag_init(void)
 	err = mtetag_blk_init();
 	if (err)
 		goto hook_exit;
-	err = class_register(&mtetag_control_class);
+	err = register_pm_notifier(&mtetag_pm_nb);
 	if (err)
 		goto blk_exit;
+	err = class_register(&mtetag_control_class);
+	if (err)
+		goto pm_exit;
 	for (i = 0; i < num_devices; i++) {
 		err = mtetag_dev_add();
 		if (err < 0)
@@ -220,6 +250,8 @@ static int __init mtetag_init(void)
 remove_devices:
 	mtetag_dev_remove_all();
 	class_unregister(&mtetag_control_class);
+pm_exit:
+	unregister_pm_notifier(&mtetag_pm_nb);
 blk_exit:
 	mtetag_blk_exit();
 hook_exit:
@@ -235,6 +267,7 @@ static void __exit mtetag_exit(void)
 {
 	class_unregister(&mtetag_control_class);
 	mtetag_dev_remove_all();
+	unregister_pm_notifier(&mtetag_pm_nb);
 	mtetag_blk_exit();
 	mtetag_hook_exit();
 	mtp_pool_destroy(&mtetag_pool);

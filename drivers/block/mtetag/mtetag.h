@@ -18,6 +18,8 @@
 
 #define MTETAG_MAX_REGIONS 8
 #define MTETAG_DATA_PAGES_PER_TAG_PAGE 32 /* 4 bits of tag per 16 bytes: 1/32 */
+/* Largest block-size in tag pages: one reserve may have to empty a whole block. */
+#define MTETAG_MAX_BLOCK_PAGES 16UL
 /* Refill spares when they and free tag pages together fall below this: evictions use both. */
 #define MTETAG_SPARES_LOW 48
 
@@ -42,6 +44,8 @@ struct mtetag_io_stats {
 	atomic64_t failed_writes; /* writes that returned an error */
 	atomic64_t invalid_io;    /* requests beyond the disk or misaligned */
 	atomic64_t notify_free;   /* swap slots freed through swap_slot_free_notify */
+	atomic64_t corrupt_reads; /* reads whose bytes failed their checksum: I/O errors */
+	atomic64_t lost_reads;    /* reads of objects an eviction had to drop: I/O errors */
 };
 
 struct mtetag_dev {
@@ -67,6 +71,7 @@ void mtetag_scan_tagged(void);
 int mtetag_hook_init(void);
 void mtetag_hook_exit(void);
 void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned);
+void mtetag_tag_page_to_tags(struct mtp_pool *pool, void *addr);
 int mtetag_refill_spares(gfp_t gfp);
 bool mtetag_spares_low(void);
 u64 mtetag_default_disksize(void);

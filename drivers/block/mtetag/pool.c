@@ -6,18 +6,18 @@
 #include "pool.h"
 
 /* Where the 4 KiB of @pg are: tag pages in the carve-out's mappings, overflow pages own theirs. */
+static const struct mtp_tag_map *map_of(const struct mtp_pool *pool, u32 index);
+
 static u8 *page_addr(const struct mtp_pool *pool, struct mtp_page *pg)
 {
-	u32 i, index;
+	const struct mtp_tag_map *map;
+	u32 index;
 
 	if (!pg->carveout)
 		return mtp_to_ovf(pg)->addr;
 	index = pg - pool->tag;
-	for (i = 0; i < pool->nr_maps; i++)
-		if (index - pool->maps[i].first < pool->maps[i].nr)
-			return pool->maps[i].addr +
-			       (size_t)(index - pool->maps[i].first) * MTP_PAGE_SIZE;
-	return NULL;
+	map = map_of(pool, index);
+	return map ? map->addr + (size_t)(index - map->first) * MTP_PAGE_SIZE : NULL;
 }
 
 static struct mtp_obj_hdr *obj_hdr(const struct mtp_pool *pool, struct mtp_page *pg, u32 offset)
@@ -96,13 +96,30 @@ static void set_state(struct mtp_pool *pool, struct mtp_page *pg, enum mtp_page_
 		(*count[state])++;
 	}
 	WRITE_ONCE(pg->state, state);
-	/*
-	 * Fully ordered, and last: the pieces were copied out and the state says TAGS before a
-	 * lockless mark can see the bit and let tags be written. Leaving TAGS is a swap in
-	 * mtp_tag_return().
-	 */
-	if (is_tag_page(pg) && state == MTP_TAGS)
-		atomic64_fetch_or(MTP_TAG_SERVING, &pg->tag_word);
+}
+
+/* The map of tag page @index, or NULL while it is not mapped. */
+static const struct mtp_tag_map *map_of(const struct mtp_pool *pool, u32 index)
+{
+	u32 i;
+
+	for (i = 0; i < pool->nr_maps; i++)
+		if (index - pool->maps[i].first < pool->maps[i].nr)
+			return &pool->maps[i];
+	return NULL;
+}
+
+/* The first tag page of the block of @index, and in *@nr its pages (1 while not mapped). */
+static u32 block_of(const struct mtp_pool *pool, u32 index, u32 *nr)
+{
+	const struct mtp_tag_map *map = map_of(pool, index);
+
+	if (!map) {
+		*nr = 1;
+		return index;
+	}
+	*nr = map->block_pages;
+	return map->first + (index - map->first) / map->block_pages * map->block_pages;
 }
 
 /* Put a packed page on the list of its free-tail class. */
@@ -141,12 +158,14 @@ static struct mtp_page *find_room(struct list_head *buckets, u32 need)
 /* The page with the largest tail below @need (and at least MTP_SPLIT_MIN_TAIL), or NULL. */
 static struct mtp_page *find_tail(struct list_head *buckets, u32 need)
 {
-	u32 b = min(need >> MTP_BUCKET_SHIFT, MTP_NR_BUCKETS - 1);
+	int b = min(need >> MTP_BUCKET_SHIFT, MTP_NR_BUCKETS - 1);
 	struct mtp_page *pg;
 
-	for (; b >= MTP_SPLIT_MIN_TAIL >> MTP_BUCKET_SHIFT; b--) {
+	/* Signed: with 16 KiB pages the smallest tail lies in class 0. */
+	for (; b >= (int)(MTP_SPLIT_MIN_TAIL >> MTP_BUCKET_SHIFT); b--) {
 		list_for_each_entry(pg, &buckets[b], node)
-			if (MTP_PAGE_SIZE - pg->tail < need)
+			if (MTP_PAGE_SIZE - pg->tail < need &&
+			    MTP_PAGE_SIZE - pg->tail >= MTP_SPLIT_MIN_TAIL)
 				return pg;
 	}
 	return NULL;
@@ -191,7 +210,8 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 	struct mtp_page *pg;
 
 	/* New data leaves the last @headroom free tag pages to evictions. */
-	if (!list_empty(&pool->tag_empty) && (evict || pool->st.tag_empty > pool->headroom)) {
+	if (!list_empty(&pool->tag_empty) && !(pool->carveout_closed && !evict) &&
+	    (evict || pool->st.tag_empty > pool->headroom)) {
 		pg = list_first_entry(&pool->tag_empty, struct mtp_page, node);
 		list_del_init(&pg->node);
 		return pg;
@@ -346,9 +366,11 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	obj_link(head)->page = pg;
 	obj_link(head)->offset = (u8 *)tail - page_addr(pool, pg);
 	pg = head_pg;
+	s->split = 1;
 	goto named;
 whole:
 	head = append_piece(pool, owner, pg, slot, 0, buf, len);
+	s->split = 0;
 named:
 	s->kind = MTP_SLOT_OBJ;
 	s->page = pg;
@@ -370,6 +392,7 @@ static void put_huge(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 	s->page = pg;
 	s->offset = 0;
 	s->len = MTP_PAGE_SIZE;
+	s->split = 0;
 	count_piece(owner, pg, MTP_PAGE_SIZE, 1);
 }
 
@@ -462,7 +485,7 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 	}
 	/* Both pieces die before either page is settled: a squeeze would move the other. */
 	hdr = obj_hdr(pool, pg, old.offset);
-	if (hdr->flags & MTP_OBJ_LINKED) {
+	if (old.split) {
 		tail_pg = obj_link(hdr)->page;
 		kill_piece(owner, tail_pg, obj_hdr(pool, tail_pg, obj_link(hdr)->offset));
 	}
@@ -486,8 +509,10 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	u32 i;
 
 	BUILD_BUG_ON(sizeof(struct mtp_obj_hdr) != MTP_OBJ_ALIGN);
+	/* 16 bytes a slot: the slot table costs RAM/256; offset takes 14 bits, len 15. */
+	BUILD_BUG_ON(sizeof(struct mtp_slot) != 16);
+	BUILD_BUG_ON(MTP_PAGE_SIZE > BIT(14));
 	BUILD_BUG_ON(sizeof(struct mtp_obj_link) % MTP_OBJ_ALIGN);
-	BUILD_BUG_ON(MTP_PAGE_SIZE > 0xffff + 1);
 	memset(pool, 0, sizeof(*pool));
 	spin_lock_init(&pool->lock);
 	pool->ops = ops;
@@ -519,18 +544,23 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
  * @first: index of the first page
  * @addr: its address; the following @nr pages follow contiguously
  * @nr: number of pages
+ * @block_pages: tag pages per block (the hardware's block-size), dividing @nr
  *
- * Return: 0, or -EINVAL when @first is out of range or MTP_MAX_TAG_MAPS ranges are set.
+ * Return: 0, or -EINVAL when the range is out of bounds or not made of whole blocks, or
+ * MTP_MAX_TAG_MAPS ranges are set.
  */
-int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr)
+int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr,
+			  u32 block_pages)
 {
 	struct mtp_tag_map *map;
 
-	if (pool->nr_maps == MTP_MAX_TAG_MAPS || first >= pool->nr_tag)
+	if (pool->nr_maps == MTP_MAX_TAG_MAPS || first >= pool->nr_tag || !block_pages ||
+	    nr % block_pages || nr > pool->nr_tag - first)
 		return -EINVAL;
 	map = &pool->maps[pool->nr_maps++];
 	map->first = first;
-	map->nr = min(nr, pool->nr_tag - first);
+	map->nr = nr;
+	map->block_pages = block_pages;
 	map->addr = addr;
 	return 0;
 }
@@ -731,9 +761,11 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 	struct mtp_slot old, *s;
 	struct mtp_page *pg;
 	int err = 0;
+	u32 csum;
 
 	if (slot >= owner->nr_slots || !len || (len > MTP_HUGE_THRESHOLD && len != MTP_PAGE_SIZE))
 		return -EINVAL;
+	csum = mtp_csum(buf, len);
 	spin_lock_irqsave(&pool->lock, flags);
 	s = find_slot(owner, slot);
 	if (!s) {
@@ -752,6 +784,7 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 		err = put_packed(pool, owner, slot, buf, len);
 	}
 	if (!err) {
+		s->csum = csum;
 		owner->st.compr_bytes += len;
 		owner->st.nr_objects++;
 		drop_obj(pool, owner, old, NULL);
@@ -802,15 +835,29 @@ int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64
 	return replace_slot(pool, owner, slot, MTP_SLOT_SAME, fill) ? 0 : -ENOMEM;
 }
 
-static void read_pieces(const struct mtp_pool *pool, struct mtp_obj_hdr *head, u8 *buf)
+/*
+ * Copy out the @s->len bytes of an object. Lengths come from RAM and copies stay inside their
+ * page: a header the carve-out garbled costs this object (its checksum fails), not a write
+ * past @buf.
+ */
+static void read_pieces(const struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf)
 {
-	memcpy(buf, piece_data(head), head->len);
-	if (head->flags & MTP_OBJ_LINKED) {
-		struct mtp_obj_link *link = obj_link(head);
-		struct mtp_obj_hdr *tail = obj_hdr(pool, link->page, link->offset);
+	u32 meta = meta_size(s->split ? MTP_OBJ_LINKED : 0), room, len = s->len;
+	struct mtp_obj_hdr *head = obj_hdr(pool, s->page, s->offset);
+	struct mtp_obj_link *link;
+	u32 head_len = len;
 
-		memcpy(buf + head->len, piece_data(tail), tail->len);
-	}
+	room = MTP_PAGE_SIZE - min_t(u32, s->offset + meta, MTP_PAGE_SIZE);
+	if (s->split)
+		head_len = min_t(u32, head->len, len);
+	head_len = min(head_len, room);
+	memcpy(buf, (u8 *)head + meta, head_len);
+	if (!s->split || head_len == len)
+		return;
+	link = obj_link(head);
+	room = MTP_PAGE_SIZE - min_t(u32, link->offset + meta_size(MTP_OBJ_TAIL), MTP_PAGE_SIZE);
+	memcpy(buf + head_len, piece_data(obj_hdr(pool, link->page, link->offset)),
+	       min(len - head_len, room));
 }
 
 /**
@@ -822,13 +869,16 @@ static void read_pieces(const struct mtp_pool *pool, struct mtp_obj_hdr *head, u
  * @len: set to the object's length (MTP_PAGE_SIZE: raw page)
  * @fill: set to the word of a same-filled page
  *
- * Return: the enum mtp_slot_kind of the slot, or -EINVAL for a slot out of range.
+ * Return: the enum mtp_slot_kind of the slot (MTP_SLOT_LOST: the data is gone, an I/O
+ * error for the caller), -EBADMSG when the bytes read do not match their checksum (an I/O
+ * error too, never data), or -EINVAL for a slot out of range.
  */
 int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf, u32 *len,
 	     u64 *fill)
 {
 	unsigned long flags;
 	struct mtp_slot *s;
+	u32 csum = 0;
 	int kind;
 
 	if (slot >= owner->nr_slots)
@@ -840,12 +890,16 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 		*fill = s->fill;
 	} else if (kind == MTP_SLOT_OBJ) {
 		*len = s->len;
+		csum = s->csum;
 		if (s->page->state == MTP_HUGE)
 			memcpy(buf, page_addr(pool, s->page), MTP_PAGE_SIZE);
 		else
-			read_pieces(pool, obj_hdr(pool, s->page, s->offset), buf);
+			read_pieces(pool, s, buf);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
+	/* Outside the lock: what came back is checked, not what we hold. */
+	if (kind == MTP_SLOT_OBJ && mtp_csum(buf, *len) != csum)
+		return -EBADMSG;
 	return kind;
 }
 
@@ -861,13 +915,16 @@ void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 		replace_slot(pool, owner, slot, MTP_SLOT_EMPTY, 0);
 }
 
-/* Cannot happen while headroom or spares last; counted, never silent. */
+/*
+ * Cannot happen while headroom or spares last; counted, and the slot reads as an error until
+ * it is written or discarded again, never as zeros.
+ */
 static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 		     struct mtp_page *busy)
 {
 	struct mtp_slot old = *slot_of(owner, slot);
 
-	slot_of(owner, slot)->kind = MTP_SLOT_EMPTY;
+	slot_of(owner, slot)->kind = MTP_SLOT_LOST;
 	drop_obj(pool, owner, old, busy);
 	pool->st.evict_lost++;
 }
@@ -928,7 +985,32 @@ static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
 	pg->tail = 0;
 	pg->live = 0;
 	pg->nr_live = 0;
+	if (pool->ops->to_tags)
+		pool->ops->to_tags(pool, page_addr(pool, pg));
 	set_state(pool, pg, MTP_TAGS);
+	return moved;
+}
+
+/*
+ * The block of tag page @index is about to serve tags: empty each of its pages that does not
+ * yet, then let lockless marks in. Bounded: the block's pages of pieces.
+ */
+static u32 claim_block(struct mtp_pool *pool, u32 index)
+{
+	u32 nr, i, first = block_of(pool, index, &nr), moved = 0;
+
+	/* Off the free and bucket lists first: no piece may move into a page of the block. */
+	for (i = first; i < first + nr; i++)
+		list_del_init(&pool->tag[i].node);
+	for (i = first; i < first + nr; i++)
+		if (pool->tag[i].state != MTP_TAGS)
+			moved += evict(pool, &pool->tag[i]);
+	/*
+	 * Fully ordered, and last: every page of the block is empty before a lockless mark of
+	 * any of them can see the bit and let tags be written.
+	 */
+	for (i = first; i < first + nr; i++)
+		atomic64_fetch_or(MTP_TAG_SERVING, &pool->tag[i].tag_word);
 	return moved;
 }
 
@@ -938,7 +1020,7 @@ static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
  * @tag_index: the tag page
  * @pages: which of its 32 data pages, as a bit mask (idempotent: marking twice is once)
  *
- * Moves every object out of the tag page first. Never sleeps, never fails.
+ * Moves every object out of the tag page's block first. Never sleeps, never fails.
  *
  * Return: payload bytes moved.
  */
@@ -956,8 +1038,7 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
 		return 0;
 	spin_lock_irqsave(&pool->lock, flags);
 	atomic64_or(pages, &pg->tag_word);
-	if (pg->state != MTP_TAGS)
-		moved = evict(pool, pg);
+	moved = claim_block(pool, tag_index);
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return moved;
 }
@@ -978,33 +1059,131 @@ bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages)
 	return mtp_tag_unmark(&pool->tag[tag_index], pages);
 }
 
+/*
+ * Take the block @first .. @first + @nr - 1 out of tag service if none of its pages covers a
+ * tagged page: each word goes from "serving, nothing tagged" to 0, and a page marked meanwhile
+ * puts back the ones taken. Lockless marks of a page taken fail and wait for pool->lock.
+ */
+static bool unserve_block(struct mtp_pool *pool, u32 first, u32 nr)
+{
+	u32 i;
+
+	for (i = first; i < first + nr; i++) {
+		s64 idle = MTP_TAG_SERVING;
+
+		if (pool->tag[i].state != MTP_TAGS ||
+		    !atomic64_try_cmpxchg(&pool->tag[i].tag_word, &idle, 0))
+			break;
+	}
+	if (i == first + nr)
+		return true;
+	while (i-- > first)
+		atomic64_fetch_or(MTP_TAG_SERVING, &pool->tag[i].tag_word);
+	return false;
+}
+
 /**
- * mtp_tag_return() - give an idle tag page to the pool
+ * mtp_tag_return() - give the block of an idle tag page to the pool
  * @pool: the pool
  * @tag_index: the tag page
  *
- * Return: true when the page joined the pool; false when a covered page is tagged again.
+ * Return: true when its block joined the pool; false when a page the block covers is tagged
+ * (again), or the block is not in tag service or not mapped.
  */
 bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 {
-	s64 idle = MTP_TAG_SERVING;
 	unsigned long flags;
-	struct mtp_page *pg;
 	bool ret = false;
+	u32 first, nr, i;
 
 	if (tag_index >= pool->nr_tag)
 		return false;
-	pg = &pool->tag[tag_index];
 	spin_lock_irqsave(&pool->lock, flags);
-	if (pg->state == MTP_TAGS && page_addr(pool, pg) &&
-	    atomic64_try_cmpxchg(&pg->tag_word, &idle, 0)) {
-		set_state(pool, pg, MTP_EMPTY);
-		list_add_tail(&pg->node, &pool->tag_empty);
-		pool->st.returns++;
+	first = block_of(pool, tag_index, &nr);
+	if (map_of(pool, tag_index) && unserve_block(pool, first, nr)) {
+		for (i = first; i < first + nr; i++) {
+			set_state(pool, &pool->tag[i], MTP_EMPTY);
+			list_add_tail(&pool->tag[i].node, &pool->tag_empty);
+			pool->st.returns++;
+		}
 		ret = true;
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return ret;
+}
+
+/**
+ * mtp_claim_all() - give every tag page back to tags; the pool must hold no object
+ * @pool: the pool
+ *
+ * For unloading: the pages are tag storage again afterwards, with the cache maintenance of
+ * that change done.
+ */
+void mtp_claim_all(struct mtp_pool *pool)
+{
+	unsigned long flags;
+	u32 i;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	for (i = 0; i < pool->nr_tag; i++)
+		if (pool->tag[i].state != MTP_TAGS)
+			claim_block(pool, i);
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/**
+ * mtp_pool_close_carveout() - place no new object in a tag page, if none holds one
+ * @pool: the pool
+ *
+ * Hibernation saves the carve-out as memory: it must hold nothing of ours meanwhile.
+ *
+ * Return: 0, or -EBUSY when a tag page holds objects (the carve-out stays open).
+ */
+int mtp_pool_close_carveout(struct mtp_pool *pool)
+{
+	unsigned long flags;
+	int err = 0;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	if (pool->st.tag_used)
+		err = -EBUSY;
+	else
+		pool->carveout_closed = true;
+	spin_unlock_irqrestore(&pool->lock, flags);
+	return err;
+}
+
+/**
+ * mtp_pool_open_carveout() - undo mtp_pool_close_carveout()
+ * @pool: the pool
+ */
+void mtp_pool_open_carveout(struct mtp_pool *pool)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&pool->lock, flags);
+	pool->carveout_closed = false;
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
+/**
+ * mtp_block_serves_tags() - whether every tag page of the block of @tag_index serves tags
+ * @pool: the pool
+ * @tag_index: the tag page
+ *
+ * Return: the answer; racy unless the block's data pages cannot change state (the audit).
+ */
+bool mtp_block_serves_tags(struct mtp_pool *pool, u32 tag_index)
+{
+	u32 nr, i, first;
+
+	if (tag_index >= pool->nr_tag)
+		return false;
+	first = block_of(pool, tag_index, &nr);
+	for (i = first; i < first + nr; i++)
+		if (READ_ONCE(pool->tag[i].state) != MTP_TAGS)
+			return false;
+	return true;
 }
 
 /* Move the pieces of a sparse overflow page into room elsewhere; true when it emptied. */

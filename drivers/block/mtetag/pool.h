@@ -2,9 +2,10 @@
 /*
  * mtetag object pool: the portable core (kernel module and host tests build this file).
  *
- * Storage is made of 4 KiB store pages of two tiers: tag pages of the MTE carve-out (free to
- * use while no data page they cover is tagged) and overflow pages of ordinary RAM, owned by
- * one device each and bounded by its mem_limit. A store page is in one state:
+ * Storage is made of store pages (one kernel page each) of two tiers: tag pages of the
+ * MTE carve-out (free to use while no data page they cover is tagged) and overflow pages
+ * of ordinary RAM, owned by one device each and bounded by its mem_limit. A store page is
+ * in one state:
  *
  *   TAGS    a tag page that serves tags: holds no object, ever (invariant I1)
  *   EMPTY   no object: a tag page in the pool's free list, or an overflow spare
@@ -29,13 +30,23 @@
 
 #include "core_compat.h"
 
-#define MTP_PAGE_SIZE 4096u
+/*
+ * A store page is a kernel page: a tag page covers 32 data pages of any page size, and a
+ * device slot holds one page. The host tests build the core for 4 KiB and 16 KiB.
+ */
+#ifdef __KERNEL__
+#define MTP_PAGE_SHIFT PAGE_SHIFT
+#elif !defined(MTP_PAGE_SHIFT)
+#define MTP_PAGE_SHIFT 12
+#endif
+#define MTP_PAGE_SIZE ((u32)BIT(MTP_PAGE_SHIFT))
 #define MTP_OBJ_ALIGN 8u
-#define MTP_BUCKET_SHIFT 6 /* free-tail classes of 64 bytes: find a fitting page in O(64) */
+/* 64 free-tail classes: find a fitting page in O(64) */
+#define MTP_BUCKET_SHIFT (MTP_PAGE_SHIFT - 6)
 #define MTP_NR_BUCKETS (MTP_PAGE_SIZE >> MTP_BUCKET_SHIFT)
 #define MTP_MAX_OWNERS 256 /* owner ids fit the u8 of the piece header */
-/* Above this compressed size an object is stored raw: it would fill a page anyway. */
-#define MTP_HUGE_THRESHOLD 3584u
+/* Above this compressed size (7/8 of a page) an object is stored raw: it would fill a page. */
+#define MTP_HUGE_THRESHOLD (MTP_PAGE_SIZE / 8 * 7)
 /* Squeeze a page in place once this many bytes of it are holes: density vs memmove work. */
 #define MTP_SQUEEZE_GARBAGE 256u
 /* Best fit looks at this many pages of the bucket just below the guaranteed fit. */
@@ -65,6 +76,7 @@ struct mtp_obj_link {
 };
 
 struct mtp_owner;
+struct mtp_pool;
 
 /*
  * One store page. Tag pages' descriptors sit in an array, one per page of the carve-out, so
@@ -99,9 +111,11 @@ static inline struct mtp_ovf_page *mtp_to_ovf(struct mtp_page *pg)
 
 /*
  * The tag word of a tag page: bit n (n < 32) set = covered data page n is tagged, and
- * MTP_TAG_SERVING set while the page is in state TAGS. Marking pages of a page that serves
- * tags already is one compare-and-swap, no lock; the page leaves TAGS only by a swap of the
- * whole word from "serving, nothing tagged", so a mark and a return never both succeed.
+ * MTP_TAG_SERVING set while the page's whole block is in state TAGS. Marking pages of a page
+ * that serves tags already is one compare-and-swap, no lock; the block leaves TAGS only by a
+ * swap of each page's word from "serving, nothing tagged", under pool->lock, so a mark and a
+ * return never both succeed. A block entering TAGS sets the bit in its pages only once all
+ * of them are empty.
  */
 #define MTP_TAG_PAGES 0xffffffffull
 #define MTP_TAG_SERVING BIT_ULL(32)
@@ -155,12 +169,19 @@ struct mtp_slot {
 		struct mtp_page *page; /* MTP_SLOT_OBJ */
 		u64 fill;              /* MTP_SLOT_SAME: the repeated word */
 	};
-	u16 offset; /* of the head piece's header in the page (packed) */
-	u16 len;    /* compressed length of all pieces; MTP_PAGE_SIZE when stored raw */
-	u32 kind;   /* enum mtp_slot_kind */
+	/*
+	 * MTP_SLOT_OBJ: mtp_csum() of the object's bytes, kept in RAM: what the carve-out
+	 * returns is checked against it (a missed tag path, a late cache line, a wrong table).
+	 */
+	u32 csum;
+	u32 offset : 14; /* of the head piece's header in the page (packed) */
+	u32 len : 15;    /* compressed length of all pieces; MTP_PAGE_SIZE when stored raw */
+	u32 kind : 2;    /* enum mtp_slot_kind */
+	u32 split : 1;   /* two pieces: the head's link names the tail (known in RAM) */
 };
 
-enum mtp_slot_kind { MTP_SLOT_EMPTY, MTP_SLOT_SAME, MTP_SLOT_OBJ };
+/* MTP_SLOT_LOST: an eviction found no room and dropped the object; reads fail, never zeros. */
+enum mtp_slot_kind { MTP_SLOT_EMPTY, MTP_SLOT_SAME, MTP_SLOT_OBJ, MTP_SLOT_LOST };
 
 /* Per-device accounting, kept under pool->lock. */
 struct mtp_owner_stats {
@@ -216,12 +237,24 @@ struct mtp_pool_ops {
 	 * allocation that cannot sleep (GFP_ATOMIC), or NULL. Called under pool->lock.
 	 */
 	struct mtp_page *(*alloc_atomic)(void);
+	/*
+	 * A tag page that held objects is about to hold tags (NULL: no cache maintenance
+	 * needed): its dirty data lines must not be written back over them. Called under
+	 * pool->lock after the objects moved out and before a tag of the memory it covers may
+	 * be written. (The other way, tag lines of freed tagged pages, is the release hook's.)
+	 */
+	void (*to_tags)(struct mtp_pool *pool, void *addr);
 };
 
-/* Tag pages @first .. @first + @nr - 1 are mapped contiguously at @addr. */
+/*
+ * Tag pages @first .. @first + @nr - 1 are mapped contiguously at @addr, in blocks of
+ * @block_pages: the hardware may keep the tags of a data page in any tag page of its block
+ * (interleaving), so a block serves tags or holds objects as a whole.
+ */
 struct mtp_tag_map {
 	u32 first;
 	u32 nr;
+	u32 block_pages;
 	u8 *addr;
 };
 
@@ -237,6 +270,7 @@ struct mtp_pool {
 	u32 headroom;                                  /* empty tag pages kept for evictions */
 	u32 spare_max;                                 /* spares + free tag pages to keep */
 	bool split;                                    /* objects may be split (the default) */
+	bool carveout_closed;                          /* no new object in a tag page */
 	struct list_head tag_empty;                    /* free tag pages, coldest first */
 	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
 	struct list_head spare;                        /* empty overflow pages */
@@ -245,7 +279,8 @@ struct mtp_pool {
 };
 
 int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_tag_pages);
-int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr);
+int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr,
+			  u32 block_pages);
 void mtp_pool_destroy(struct mtp_pool *pool);
 void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page);
 u32 mtp_pool_nr_spare(struct mtp_pool *pool);
@@ -266,6 +301,10 @@ void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot);
 u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages);
 bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages);
 bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index);
+bool mtp_block_serves_tags(struct mtp_pool *pool, u32 tag_index);
+void mtp_claim_all(struct mtp_pool *pool);
+int mtp_pool_close_carveout(struct mtp_pool *pool);
+void mtp_pool_open_carveout(struct mtp_pool *pool);
 
 u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner);
 int mtp_check(struct mtp_pool *pool);

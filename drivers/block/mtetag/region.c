@@ -37,7 +37,7 @@ static bool ranges_overlap(phys_addr_t a, phys_addr_t a_size, phys_addr_t b, phy
 	return a < b + b_size && b < a + a_size;
 }
 
-/* The rules of the binding (DESIGN.md section 2); a message names the node and the rule. */
+/* The rules of the binding (design.md section 2); a message names the node and the rule. */
 static int check_region(const struct mtetag_region *r)
 {
 	int i;
@@ -50,8 +50,14 @@ static int check_region(const struct mtetag_region *r)
 	if (r->tag_size * MTETAG_DATA_PAGES_PER_TAG_PAGE != r->mem_size)
 		return reject(r, "size %pa is not 1/32 of the tagged memory (%pa)",
 			      &r->tag_size, &r->mem_size);
-	if (!r->block_size || r->block_size % PAGE_SIZE || r->tag_size % r->block_size)
-		return reject(r, "block-size %u is not a multiple of 4 KiB dividing the size",
+	if (!r->block_size || r->block_size % PAGE_SIZE || r->tag_size % r->block_size ||
+	    r->block_size > MTETAG_MAX_BLOCK_PAGES * PAGE_SIZE)
+		return reject(r, "block-size %u: no multiple of %lu dividing the size, up to %lu",
+			      r->block_size, PAGE_SIZE, MTETAG_MAX_BLOCK_PAGES * PAGE_SIZE);
+	/* Blocks are counted from the carve-out's base: it must start one, as its data must. */
+	if (r->tag_base % r->block_size ||
+	    r->mem_base % ((u64)r->block_size * MTETAG_DATA_PAGES_PER_TAG_PAGE))
+		return reject(r, "carve-out or tagged memory not aligned to block-size %u",
 			      r->block_size);
 	if (ranges_overlap(r->tag_base, r->tag_size, r->mem_base, r->mem_size))
 		return reject(r, "carve-out overlaps the memory it tags");
