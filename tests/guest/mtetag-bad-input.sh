@@ -2,7 +2,7 @@
 # Bad sysfs input gets EINVAL and changes nothing; the kernel log stays clean (the runner
 # fails the boot on any WARNING).
 . /tests/lib.sh
-tap_plan 15
+tap_plan 20
 modprobe mtetag disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
 sys=/sys/block/mtetag0
 check "disksize=0 leaves the device uninitialised" test "$(cat $sys/initstate)" = 0
@@ -12,7 +12,12 @@ check_refused "disksize negative" "Invalid argument" $sys/disksize -4096
 check_refused "disksize huge" "Invalid argument" $sys/disksize 64P
 check_refused "disksize trailing garbage" "Invalid argument" $sys/disksize 1Gx
 check_refused "unknown algorithm" "Invalid argument" $sys/comp_algorithm lz5
+check_refused "disksize wrapping 64 bits" "Invalid argument" $sys/disksize 17179869184G
+check_refused "disksize of 21 digits" "Invalid argument" $sys/disksize 123456789012345678901
 check_refused "mem_limit garbage" "Invalid argument" $sys/mem_limit lots
+check_refused "mem_limit that PAGE_ALIGN would wrap to 0" "Invalid argument" $sys/mem_limit \
+	18446744073709551615
+check "mem_limit unchanged (0) after the refusals" test "$(cat $sys/mem_limit)" = 0
 check_refused "reset 0" "Invalid argument" $sys/reset 0
 check_refused "hot_remove garbage" "Invalid argument" /sys/class/mtetag-control/hot_remove x
 check_refused "hot_remove of no device" "No such device" /sys/class/mtetag-control/hot_remove 77
@@ -23,4 +28,10 @@ check_refused "algorithm change after init is EBUSY" "busy" $sys/comp_algorithm 
 id=$(cat /sys/class/mtetag-control/hot_add)
 check "hot_add then hot_remove" sh -c "test -b /dev/mtetag$id && echo $id >/sys/class/mtetag-control/hot_remove && test ! -e /dev/mtetag$id"
 rmmod mtetag
+if modprobe mtetag num_devices=100000 2>/tmp/modprobe.err; then
+	not_ok "num_devices=100000 refused"
+	rmmod mtetag
+else
+	ok "num_devices=100000 refused: $(dmesg | grep 'num_devices=' | tail -1)"
+fi
 tap_exit

@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "mtetag.h"
@@ -261,17 +262,36 @@ static const struct block_device_operations mtetag_fops = {
 	.swap_slot_free_notify = mtetag_slot_free_notify,
 };
 
-/* Parse a size as zram does (K/M/G suffixes), but refuse trailing garbage and signs. */
+/*
+ * Parse a size as zram does (K/M/G/T/P/E suffixes), but refuse trailing garbage, signs, and
+ * values that do not fit in 64 bits or in a page-aligned size (memparse() wraps silently).
+ */
 static int parse_size(const char *buf, u64 *size)
 {
-	char *end;
+	static const char suffixes[] = "KMGTPE";
+	unsigned int digits = 0, shift = 0;
+	char num[24];
+	const char *p;
 
-	if (!isdigit(*buf))
+	while (isdigit(buf[digits]))
+		digits++;
+	if (!digits || digits >= sizeof(num))
 		return -EINVAL;
-	*size = memparse(buf, &end);
-	if (*end == '\n')
-		end++;
-	return *end ? -EINVAL : 0;
+	memcpy(num, buf, digits);
+	num[digits] = '\0';
+	if (kstrtoull(num, 10, size))
+		return -EINVAL;
+	p = buf + digits;
+	if (*p && strchr(suffixes, toupper(*p))) {
+		shift = 10 * (strchr(suffixes, toupper(*p)) - suffixes + 1);
+		p++;
+	}
+	if (*p == '\n')
+		p++;
+	if (*p || *size > (U64_MAX - PAGE_SIZE) >> shift)
+		return -EINVAL;
+	*size <<= shift;
+	return 0;
 }
 
 static int init_device(struct mtetag_dev *mt, u64 size)
@@ -558,11 +578,14 @@ int mtetag_dev_add(void)
 		return -ENOMEM;
 	init_rwsem(&mt->init_lock);
 	strscpy(mt->comp_name, mtetag_comp_default(), sizeof(mt->comp_name));
+	/*
+	 * Held until the device is whole, as zram's index mutex: the id is published at once
+	 * and a hot_remove of it must not find a half-built device.
+	 */
 	mutex_lock(&mtetag_idr_lock);
 	err = idr_alloc(&mtetag_idr, mt, 0, 0, GFP_KERNEL);
-	mutex_unlock(&mtetag_idr_lock);
 	if (err < 0)
-		goto free_dev;
+		goto unlock;
 	mt->id = err;
 	mt->disk = blk_alloc_disk(&lim, NUMA_NO_NODE);
 	if (IS_ERR(mt->disk)) {
@@ -586,6 +609,7 @@ int mtetag_dev_add(void)
 	err = device_add_disk(NULL, mt->disk, mtetag_disk_groups);
 	if (err)
 		goto reset;
+	mutex_unlock(&mtetag_idr_lock);
 	pr_info("added %s, disksize %llu\n", mt->disk->disk_name, mt->disksize);
 	return mt->id;
 
@@ -594,10 +618,9 @@ reset:
 put_disk:
 	put_disk(mt->disk);
 remove_id:
-	mutex_lock(&mtetag_idr_lock);
 	idr_remove(&mtetag_idr, mt->id);
+unlock:
 	mutex_unlock(&mtetag_idr_lock);
-free_dev:
 	kfree(mt);
 	return err;
 }

@@ -146,11 +146,12 @@ int mtetag_refill_spares(gfp_t gfp)
 /**
  * mtetag_max_disksize() - the largest disksize a device accepts
  *
- * Return: MTETAG_MAX_RAM_MULTIPLE times RAM, in bytes.
+ * Return: MTETAG_MAX_RAM_MULTIPLE times RAM, at most U32_MAX pages, in bytes.
  */
 u64 mtetag_max_disksize(void)
 {
-	return (u64)totalram_pages() * MTETAG_MAX_RAM_MULTIPLE << PAGE_SHIFT;
+	/* Slots are numbered in 32 bits. */
+	return min_t(u64, (u64)totalram_pages() * MTETAG_MAX_RAM_MULTIPLE, U32_MAX) << PAGE_SHIFT;
 }
 
 /**
@@ -176,7 +177,8 @@ static ssize_t hot_add_show(const struct class *class, const struct class_attrib
 	return id < 0 ? id : sysfs_emit(buf, "%d\n", id);
 }
 
-static struct class_attribute class_attr_hot_add = __ATTR_RO(hot_add);
+/* Root only, as zram's: every read adds a device. */
+static struct class_attribute class_attr_hot_add = __ATTR(hot_add, 0400, hot_add_show, NULL);
 
 static ssize_t hot_remove_store(const struct class *class, const struct class_attribute *attr,
 				const char *buf, size_t len)
@@ -214,6 +216,10 @@ static int __init mtetag_init(void)
 
 	if (strcmp(disksize, "auto") && !isdigit(*disksize)) {
 		pr_err("disksize=%s: expected auto, 0 or a size\n", disksize);
+		return -EINVAL;
+	}
+	if (num_devices > MTP_MAX_OWNERS) {
+		pr_err("num_devices=%u: at most %d\n", num_devices, MTP_MAX_OWNERS);
 		return -EINVAL;
 	}
 	err = mtetag_discover(tag_region);

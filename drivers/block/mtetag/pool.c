@@ -511,7 +511,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	BUILD_BUG_ON(sizeof(struct mtp_obj_hdr) != MTP_OBJ_ALIGN);
 	/* 16 bytes a slot: the slot table costs RAM/256; offset takes 14 bits, len 15. */
 	BUILD_BUG_ON(sizeof(struct mtp_slot) != 16);
-	BUILD_BUG_ON(MTP_PAGE_SIZE > BIT(14));
+	BUILD_BUG_ON(MTP_PAGE_SHIFT > 14);
 	BUILD_BUG_ON(sizeof(struct mtp_obj_link) % MTP_OBJ_ALIGN);
 	memset(pool, 0, sizeof(*pool));
 	spin_lock_init(&pool->lock);
