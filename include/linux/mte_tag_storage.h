@@ -12,7 +12,7 @@
  *                         not sleep, must not fail and must be bounded. A THP is one call.
  *   release(page, order)  when a block with at least one tagged page is freed, before the
  *                         tagged flags are cleared, after the tag lines of its tagged pages
- *                         were invalidated; from any context too.
+ *                         were cleaned and invalidated; from any context too.
  *
  * Both run under rcu_read_lock(); unregistering waits for running callbacks. With nothing
  * registered a static key keeps the cost at a NOP. Registering fails with KASAN hardware

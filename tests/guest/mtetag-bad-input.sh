@@ -2,7 +2,7 @@
 # Bad sysfs input gets EINVAL and changes nothing; the kernel log stays clean (the runner
 # fails the boot on any WARNING).
 . /tests/lib.sh
-tap_plan 20
+tap_plan 21
 modprobe mtetag disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
 sys=/sys/block/mtetag0
 check "disksize=0 leaves the device uninitialised" test "$(cat $sys/initstate)" = 0
@@ -33,5 +33,11 @@ if modprobe mtetag num_devices=100000 2>/tmp/modprobe.err; then
 	rmmod mtetag
 else
 	ok "num_devices=100000 refused: $(dmesg | grep 'num_devices=' | tail -1)"
+fi
+if modprobe mtetag disksize=16777216T 2>/tmp/modprobe.err; then
+	not_ok "disksize=16777216T (wraps 64 bits) refused at load"
+	rmmod mtetag
+else
+	ok "disksize=16777216T (wraps 64 bits) refused at load"
 fi
 tap_exit

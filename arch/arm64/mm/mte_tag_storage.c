@@ -81,21 +81,25 @@ void __mte_tag_storage_reserve(struct page *page, unsigned int order)
 	rcu_read_unlock();
 }
 
-/* Invalidate the allocation tags of a page in the linear map to the point of coherency. */
-static void inval_page_tags(struct page *page)
+/*
+ * Clean and invalidate the allocation tags of a page in the linear map to the point of
+ * coherency (DC CIGVAC): no tag line stays in the cache to be written back later, and a live
+ * tag that was dirty reaches memory instead of being dropped.
+ */
+static void flush_page_tags(struct page *page)
 {
 	unsigned long line = 4UL << SYS_FIELD_GET(CTR_EL0, DminLine,
 						  read_cpuid_effective_cachetype());
 	unsigned long va = (unsigned long)page_address(page), end = va + PAGE_SIZE;
 
 	for (; va < end; va += line)
-		asm volatile(__MTE_PREAMBLE "dc igvac, %0" : : "r"(va) : "memory");
+		asm volatile(__MTE_PREAMBLE "dc cigvac, %0" : : "r"(va) : "memory");
 }
 
 /*
  * Before the release callback lets the tag storage of the block hold data, the tag lines of
- * its tagged pages go, while the pages are still mapped: written back later, dirty ones
- * would overwrite that data.
+ * its tagged pages leave the cache, while the pages are still mapped: written back later,
+ * dirty ones would overwrite that data.
  */
 void __mte_tag_storage_release(struct page *page, unsigned int order)
 {
@@ -104,7 +108,7 @@ void __mte_tag_storage_release(struct page *page, unsigned int order)
 
 	for (i = 0; i < (1UL << order); i++) {
 		if (page_mte_tagged(page + i)) {
-			inval_page_tags(page + i);
+			flush_page_tags(page + i);
 			tagged++;
 		}
 	}
@@ -138,8 +142,10 @@ EXPORT_SYMBOL_GPL(mte_tag_storage_inval_data);
  * @pfn: first data page
  * @nr: number of pages
  *
- * The release path does this for every tagged page it reports; a reuser that starts using
- * tag storage calls it for pages that were freed before it registered. Holes, reserved pages
+ * Cleaned and invalidated (DC CIGVAC): the tags of pages in use stay right, and no dirty tag
+ * line is left to be written back later. The release path does this for every tagged page
+ * it reports; a reuser that starts using tag storage calls it for pages that were freed
+ * before it registered. Holes, reserved pages
  * and pages outside the linear map are skipped: the first two are never tagged (the zero
  * page's tag storage is never reused), the last cannot be reached by virtual address.
  * Process context; may take a while on large ranges.
@@ -154,7 +160,7 @@ void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
 			continue;
 		page = pfn_to_page(pfn);
 		if (!PageReserved(page) && kernel_page_present(page))
-			inval_page_tags(page);
+			flush_page_tags(page);
 		if (!(pfn % 512))
 			cond_resched();
 	}

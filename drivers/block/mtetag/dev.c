@@ -262,11 +262,17 @@ static const struct block_device_operations mtetag_fops = {
 	.swap_slot_free_notify = mtetag_slot_free_notify,
 };
 
-/*
- * Parse a size as zram does (K/M/G/T/P/E suffixes), but refuse trailing garbage, signs, and
- * values that do not fit in 64 bits or in a page-aligned size (memparse() wraps silently).
+/**
+ * mtetag_parse_size() - parse a size as zram does (K/M/G/T/P/E suffixes)
+ * @buf: the text, one trailing newline allowed
+ * @size: the bytes
+ *
+ * Stricter than memparse(), which wraps silently: trailing garbage, signs and values that do
+ * not fit in 64 bits, page-aligned, are refused.
+ *
+ * Return: 0 or -EINVAL.
  */
-static int parse_size(const char *buf, u64 *size)
+int mtetag_parse_size(const char *buf, u64 *size)
 {
 	static const char suffixes[] = "KMGTPE";
 	unsigned int digits = 0, shift = 0;
@@ -335,7 +341,7 @@ static ssize_t disksize_store(struct device *dev, struct device_attribute *attr,
 	u64 size;
 	int err;
 
-	err = parse_size(buf, &size);
+	err = mtetag_parse_size(buf, &size);
 	if (err)
 		return err;
 	size = PAGE_ALIGN(size);
@@ -394,7 +400,7 @@ static ssize_t mem_limit_store(struct device *dev, struct device_attribute *attr
 	u64 limit;
 	int err;
 
-	err = parse_size(buf, &limit);
+	err = mtetag_parse_size(buf, &limit);
 	if (err)
 		return err;
 	down_write(&mt->init_lock);

@@ -33,7 +33,7 @@ MODULE_PARM_DESC(num_devices, "Devices created at load (default 1)");
 static char *tag_region;
 module_param(tag_region, charp, 0444);
 MODULE_PARM_DESC(tag_region,
-		 "<tag base>,<tag size>,<data base> in hex: a carve-out for kernels whose device tree lacks arm,mte-tag-storage (the range must not be allocator memory)");
+		 "<tag base>,<tag size>,<data base>[,<block-size>] in hex: a carve-out for kernels whose device tree lacks arm,mte-tag-storage (the range must not be allocator memory; block-size defaults to a page)");
 
 static char *disksize = "auto";
 module_param(disksize, charp, 0444);
@@ -165,8 +165,9 @@ u64 mtetag_default_disksize(void)
 
 	if (!strcmp(disksize, "auto"))
 		return (u64)mtetag_pool.nr_tag * PAGE_SIZE * MTETAG_DEFAULT_RATIO;
-	size = PAGE_ALIGN(memparse(disksize, NULL));
-	return min(size, mtetag_max_disksize());
+	if (mtetag_parse_size(disksize, &size))
+		return 0; /* refused at load already */
+	return min(PAGE_ALIGN(size), mtetag_max_disksize());
 }
 
 static ssize_t hot_add_show(const struct class *class, const struct class_attribute *attr,
@@ -209,12 +210,13 @@ static const struct class mtetag_control_class = {
 
 static int __init mtetag_init(void)
 {
+	u64 size;
 	u32 nr_tag = 0;
 	int i, err;
 
 	BUILD_BUG_ON(MTP_PAGE_SIZE != PAGE_SIZE);
 
-	if (strcmp(disksize, "auto") && !isdigit(*disksize)) {
+	if (strcmp(disksize, "auto") && mtetag_parse_size(disksize, &size)) {
 		pr_err("disksize=%s: expected auto, 0 or a size\n", disksize);
 		return -EINVAL;
 	}
@@ -254,8 +256,9 @@ static int __init mtetag_init(void)
 	return 0;
 
 remove_devices:
-	mtetag_dev_remove_all();
+	/* The class first: no hot_add may create a device behind the removal. */
 	class_unregister(&mtetag_control_class);
+	mtetag_dev_remove_all();
 pm_exit:
 	unregister_pm_notifier(&mtetag_pm_nb);
 blk_exit:

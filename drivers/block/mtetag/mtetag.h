@@ -77,6 +77,7 @@ bool mtetag_spares_low(void);
 u64 mtetag_default_disksize(void);
 u64 mtetag_max_disksize(void);
 
+int mtetag_parse_size(const char *buf, u64 *size);
 int mtetag_dev_add(void);
 int mtetag_dev_remove(int id);
 void mtetag_dev_remove_all(void);

@@ -724,17 +724,20 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 
 	if (!owner->slot_dir)
 		return;
-	spin_lock_irqsave(&pool->lock, flags);
+	/* A chunk of slots at a time: the lock is IRQ-safe and a device may be large. */
 	for (c = 0; c < nr_dir; c++) {
 		struct mtp_slot *chunk = owner->slot_dir[c];
 
+		spin_lock_irqsave(&pool->lock, flags);
 		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i++) {
 			struct mtp_slot old = chunk[i];
 
 			chunk[i].kind = MTP_SLOT_EMPTY;
 			drop_obj(pool, owner, old, NULL);
 		}
+		spin_unlock_irqrestore(&pool->lock, flags);
 	}
+	spin_lock_irqsave(&pool->lock, flags);
 	pool->owners[owner->id] = NULL;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	for (c = 0; c < nr_dir; c++)
@@ -836,28 +839,32 @@ int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64
 }
 
 /*
- * Copy out the @s->len bytes of an object. Lengths come from RAM and copies stay inside their
- * page: a header the carve-out garbled costs this object (its checksum fails), not a write
- * past @buf.
+ * Copy out the @s->len bytes of an object. Lengths and the split come from RAM and copies stay
+ * inside their page: a header the carve-out garbled costs this object (its checksum fails),
+ * not a read or write past a page or @buf.
  */
 static void read_pieces(const struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf)
 {
-	u32 meta = meta_size(s->split ? MTP_OBJ_LINKED : 0), room, len = s->len;
+	u32 meta = meta_size(s->split ? MTP_OBJ_LINKED : 0), len = s->len, head_len = len;
 	struct mtp_obj_hdr *head = obj_hdr(pool, s->page, s->offset);
 	struct mtp_obj_link *link;
-	u32 head_len = len;
+	u64 tail_off;
+	u8 *tail_page;
 
-	room = MTP_PAGE_SIZE - min_t(u32, s->offset + meta, MTP_PAGE_SIZE);
 	if (s->split)
 		head_len = min_t(u32, head->len, len);
-	head_len = min(head_len, room);
+	head_len = min_t(u32, head_len,
+			 MTP_PAGE_SIZE - min_t(u32, s->offset + meta, MTP_PAGE_SIZE));
 	memcpy(buf, (u8 *)head + meta, head_len);
 	if (!s->split || head_len == len)
 		return;
 	link = obj_link(head);
-	room = MTP_PAGE_SIZE - min_t(u32, link->offset + meta_size(MTP_OBJ_TAIL), MTP_PAGE_SIZE);
-	memcpy(buf + head_len, piece_data(obj_hdr(pool, link->page, link->offset)),
-	       min(len - head_len, room));
+	tail_off = (u64)link->offset + sizeof(struct mtp_obj_hdr);
+	tail_page = page_addr(pool, link->page);
+	if (!tail_page || tail_off >= MTP_PAGE_SIZE)
+		return;
+	memcpy(buf + head_len, tail_page + tail_off,
+	       min_t(u64, len - head_len, MTP_PAGE_SIZE - tail_off));
 }
 
 /**
@@ -1124,11 +1131,13 @@ void mtp_claim_all(struct mtp_pool *pool)
 	unsigned long flags;
 	u32 i;
 
-	spin_lock_irqsave(&pool->lock, flags);
-	for (i = 0; i < pool->nr_tag; i++)
+	/* A block at a time: the lock is IRQ-safe and the carve-out may be large. */
+	for (i = 0; i < pool->nr_tag; i++) {
+		spin_lock_irqsave(&pool->lock, flags);
 		if (pool->tag[i].state != MTP_TAGS)
 			claim_block(pool, i);
-	spin_unlock_irqrestore(&pool->lock, flags);
+		spin_unlock_irqrestore(&pool->lock, flags);
+	}
 }
 
 /**

@@ -133,20 +133,29 @@ static int parse_node(struct device_node *np, struct mtetag_region *r)
 	return 0;
 }
 
-/* tag_region=<tag base>,<tag size>,<data base>: for kernels without the device-tree node. */
+/*
+ * tag_region=<tag base>,<tag size>,<data base>[,<block-size>]: for kernels without the
+ * device-tree node. The block-size defaults to one page: say it when the hardware's is larger.
+ */
 static int parse_param(const char *param, struct mtetag_region *r)
 {
 	unsigned long long base, size, mem;
+	unsigned int block = PAGE_SIZE;
+	int n;
 
 	strscpy(r->name, "tag_region", sizeof(r->name));
-	if (sscanf(param, "%llx,%llx,%llx", &base, &size, &mem) != 3)
-		return reject(r, "expected <tag base>,<tag size>,<data base> in hex, not %s",
+	n = sscanf(param, "%llx,%llx,%llx,%x", &base, &size, &mem, &block);
+	if (n != 3 && n != 4)
+		return reject(r, "expected <tag base>,<tag size>,<data base>[,<block-size>]: %s",
 			      param);
+	if (size > U64_MAX / MTETAG_DATA_PAGES_PER_TAG_PAGE || base + size < base ||
+	    mem + size * MTETAG_DATA_PAGES_PER_TAG_PAGE < mem)
+		return reject(r, "range wraps");
 	r->tag_base = base;
 	r->tag_size = size;
 	r->mem_base = mem;
 	r->mem_size = size * MTETAG_DATA_PAGES_PER_TAG_PAGE;
-	r->block_size = PAGE_SIZE;
+	r->block_size = block;
 	return 0;
 }
 
