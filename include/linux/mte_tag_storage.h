@@ -11,8 +11,7 @@
  *                         initialises tags; from any context, IRQs off included: it must
  *                         not sleep, must not fail and must be bounded. A THP is one call.
  *   release(page, order)  when a block with at least one tagged page is freed, before the
- *                         tagged flags are cleared, after the tag lines of its tagged pages
- *                         were cleaned and invalidated; from any context too.
+ *                         tagged flags are cleared; from any context too.
  *
  * Both run under rcu_read_lock(); unregistering waits for running callbacks. With nothing
  * registered a static key keeps the cost at a NOP. Registering fails with KASAN hardware
@@ -20,8 +19,8 @@
  *
  * When a carve-out range changes role, stale dirty lines of the old role must not be written
  * back over the new one: the driver calls mte_tag_storage_inval_data() on a range about to
- * hold tags, and mte_tag_storage_inval_tags() on data pages freed before it registered (the
- * release path does it for the others).
+ * hold tags, and mte_tag_storage_inval_tags() on the data pages whose tag storage is about
+ * to hold data.
  */
 #ifndef _LINUX_MTE_TAG_STORAGE_H
 #define _LINUX_MTE_TAG_STORAGE_H

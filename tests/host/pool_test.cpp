@@ -47,7 +47,7 @@ mtp_page *alloc_atomic()
 	return new_ovf();
 }
 
-const mtp_pool_ops kOps = {free_ovf, alloc_atomic, nullptr};
+const mtp_pool_ops kOps = {free_ovf, alloc_atomic, nullptr, nullptr};
 
 struct Expect {
 	enum { Empty, Same, Bytes } kind = Empty;
@@ -664,11 +664,11 @@ TEST_F(PoolTest, BlockIsTheUnitOfReserveAndGiveBack)
 	EXPECT_EQ(mtp_check(&pool_), 0);
 }
 
-// Cache maintenance when a carve-out page turns from objects to tags (the RFC's order): data
-// lines are invalidated after the objects left and before a lockless mark can let tags land.
-// (Tags to objects: the kernel's release hook invalidates the tag lines of freed pages.)
+// Cache maintenance when a carve-out page changes role (the RFC's order): data lines are
+// invalidated after the objects left and before a lockless mark can let tags land; tag lines
+// of the covered data pages once no page can be tagged unseen and before an object lands.
 struct RoleLog {
-	std::uint32_t to_tags = 0, misordered = 0;
+	std::uint32_t to_tags = 0, to_pool = 0, misordered = 0;
 };
 RoleLog g_roles;
 
@@ -695,14 +695,28 @@ void log_to_tags(mtp_pool *pool, void *addr)
 		g_roles.misordered++;
 }
 
-const mtp_pool_ops kLoggingOps = {free_ovf, alloc_atomic, log_to_tags};
+void log_to_pool(mtp_pool *pool, std::uint32_t first, std::uint32_t nr)
+{
+	g_roles.to_pool++;
+	for (std::uint32_t i = first; i < first + nr; i++) {
+		mtp_page *pg = &pool->tag[i];
+		// Out of tag service (a mark must take the lock), and on no list objects come from.
+		if (atomic64_read(&pg->tag_word) != 0 || pg->state != MTP_EMPTY ||
+		    !list_empty(&pg->node))
+			g_roles.misordered++;
+	}
+}
 
-TEST_F(PoolTest, CacheMaintenanceWhenATagPageTurnsToTags)
+const mtp_pool_ops kLoggingOps = {free_ovf, alloc_atomic, log_to_tags, log_to_pool};
+
+TEST_F(PoolTest, CacheMaintenanceOnEveryRoleChange)
 {
 	g_roles = {};
 	remake_pool(64, 2, &kLoggingOps);
+	EXPECT_EQ(g_roles.to_pool, 32u) << "every block, when it first joins the pool";
 	mtp_owner *o = add_owner(4096);
 	std::mt19937_64 rng(12);
+	std::uint64_t returns = pool_.st.returns;
 	for (std::uint32_t s = 0; s < 400; s++)
 		ASSERT_EQ(write(o, s, random_bytes(rng, random_len(rng))), 0);
 	std::uint32_t claimed = 0;
@@ -721,6 +735,8 @@ TEST_F(PoolTest, CacheMaintenanceWhenATagPageTurnsToTags)
 	}
 	EXPECT_EQ(g_roles.misordered, 0u);
 	EXPECT_EQ(g_roles.to_tags, claimed) << "one invalidation per page that left the pool";
+	EXPECT_EQ(g_roles.to_pool * 2ull, 64 + pool_.st.returns - returns)
+		<< "one per block that joined it";
 }
 
 // Unloading gives every tag page back to tags, with the maintenance of that change.

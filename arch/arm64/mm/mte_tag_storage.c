@@ -83,8 +83,8 @@ void __mte_tag_storage_reserve(struct page *page, unsigned int order)
 
 /*
  * Clean and invalidate the allocation tags of a page in the linear map to the point of
- * coherency (DC CIGVAC): no tag line stays in the cache to be written back later, and a live
- * tag that was dirty reaches memory instead of being dropped.
+ * coherency (DC CIGVAC): no tag line stays in the cache to be written back later, and a tag
+ * of a page in use that was dirty reaches memory instead of being dropped.
  */
 static void flush_page_tags(struct page *page)
 {
@@ -96,25 +96,16 @@ static void flush_page_tags(struct page *page)
 		asm volatile(__MTE_PREAMBLE "dc cigvac, %0" : : "r"(va) : "memory");
 }
 
-/*
- * Before the release callback lets the tag storage of the block hold data, the tag lines of
- * its tagged pages leave the cache, while the pages are still mapped: written back later,
- * dirty ones would overwrite that data.
- */
 void __mte_tag_storage_release(struct page *page, unsigned int order)
 {
 	const struct mte_tag_storage_ops *ops;
-	unsigned long i, tagged = 0;
+	unsigned long i;
 
-	for (i = 0; i < (1UL << order); i++) {
-		if (page_mte_tagged(page + i)) {
-			flush_page_tags(page + i);
-			tagged++;
-		}
-	}
-	if (!tagged)
+	for (i = 0; i < (1UL << order); i++)
+		if (page_mte_tagged(page + i))
+			break;
+	if (i == (1UL << order))
 		return;
-	dsb(sy);
 	rcu_read_lock();
 	ops = rcu_dereference(tag_storage_ops);
 	if (ops)
@@ -142,13 +133,13 @@ EXPORT_SYMBOL_GPL(mte_tag_storage_inval_data);
  * @pfn: first data page
  * @nr: number of pages
  *
- * Cleaned and invalidated (DC CIGVAC): the tags of pages in use stay right, and no dirty tag
- * line is left to be written back later. The release path does this for every tagged page
- * it reports; a reuser that starts using tag storage calls it for pages that were freed
- * before it registered. Holes, reserved pages
- * and pages outside the linear map are skipped: the first two are never tagged (the zero
- * page's tag storage is never reused), the last cannot be reached by virtual address.
- * Process context; may take a while on large ranges.
+ * Written back later, dirty tag lines of pages that were tagged would overwrite that data:
+ * clean and invalidate (DC CIGVAC) the allocation tags of the range, so that none stays in
+ * the cache and the tags of a page tagged meanwhile stay right. Holes, reserved pages and
+ * pages outside the linear map are skipped: the first two are never tagged (the zero page's
+ * tag storage is never reused), the last cannot be reached by virtual address. Call after no
+ * page of the range can be tagged without the reserve hook seeing it, and before the tag
+ * storage takes data. Process context.
  */
 void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
 {

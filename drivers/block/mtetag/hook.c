@@ -277,6 +277,32 @@ void mtetag_tag_page_to_tags(struct mtp_pool *pool, void *addr)
 	mte_tag_storage_inval_data(addr, MTP_PAGE_SIZE);
 }
 
+/**
+ * mtetag_block_to_pool() - pool op: a block of tag pages is about to hold objects
+ * @pool: the pool
+ * @first: its first tag page
+ * @nr: its tag pages
+ *
+ * Cleans and invalidates the tag lines of the data pages the block covers, at give-back
+ * rather than on every free of a tagged page: frees are many, give-backs few.
+ */
+void mtetag_block_to_pool(struct mtp_pool *pool, u32 first, u32 nr)
+{
+	int i;
+
+	for (i = 0; i < mtetag_nr_regions; i++) {
+		const struct mtetag_region *r = &mtetag_regions[i];
+
+		if (first - r->first_tag_page < r->tag_size >> PAGE_SHIFT) {
+			mte_tag_storage_inval_tags(PHYS_PFN(r->mem_base) +
+						   (first - r->first_tag_page) *
+						   MTETAG_DATA_PAGES_PER_TAG_PAGE,
+						   nr * MTETAG_DATA_PAGES_PER_TAG_PAGE);
+			return;
+		}
+	}
+}
+
 static void refill_work(struct work_struct *work)
 {
 	mtetag_refill_spares(GFP_KERNEL);
@@ -360,10 +386,6 @@ void mtetag_scan_tagged(void)
 
 	for (i = 0; i < mtetag_nr_regions; i++)
 		tagged[i] = mark_tagged(&mtetag_regions[i]);
-	/* Pages tagged and freed before the hook was there may have left dirty tag lines. */
-	for (i = 0; i < mtetag_nr_regions; i++)
-		mte_tag_storage_inval_tags(PHYS_PFN(mtetag_regions[i].mem_base),
-					   PHYS_PFN(mtetag_regions[i].mem_size));
 	for (i = 0; i < mtetag_nr_regions; i++)
 		publish_map(&mtetag_regions[i]);
 	for (i = 0; i < mtetag_nr_regions; i++) {

@@ -73,6 +73,7 @@ static const struct mtp_pool_ops mtetag_pool_ops = {
 	.free_overflow = free_overflow_page,
 	.alloc_atomic = alloc_overflow_atomic,
 	.to_tags = mtetag_tag_page_to_tags,
+	.to_pool = mtetag_block_to_pool,
 };
 
 /*

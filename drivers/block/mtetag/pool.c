@@ -1094,29 +1094,42 @@ static bool unserve_block(struct mtp_pool *pool, u32 first, u32 nr)
  * @pool: the pool
  * @tag_index: the tag page
  *
- * Return: true when its block joined the pool; false when a page the block covers is tagged
- * (again), or the block is not in tag service or not mapped.
+ * May sleep when the pool's to_pool op does (cache maintenance of the whole block).
+ *
+ * Return: true when its block left tag service for the pool (a reserve may claim it back at
+ * once); false when a page the block covers is tagged (again), or the block is not in tag
+ * service or not mapped.
  */
 bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 {
 	unsigned long flags;
-	bool ret = false;
 	u32 first, nr, i;
 
 	if (tag_index >= pool->nr_tag)
 		return false;
 	spin_lock_irqsave(&pool->lock, flags);
 	first = block_of(pool, tag_index, &nr);
-	if (map_of(pool, tag_index) && unserve_block(pool, first, nr)) {
-		for (i = first; i < first + nr; i++) {
-			set_state(pool, &pool->tag[i], MTP_EMPTY);
-			list_add_tail(&pool->tag[i].node, &pool->tag_empty);
+	if (!map_of(pool, tag_index) || !unserve_block(pool, first, nr)) {
+		spin_unlock_irqrestore(&pool->lock, flags);
+		return false;
+	}
+	/* EMPTY but on no list: no object can be placed; a reserve meanwhile claims it back. */
+	for (i = first; i < first + nr; i++)
+		set_state(pool, &pool->tag[i], MTP_EMPTY);
+	spin_unlock_irqrestore(&pool->lock, flags);
+	if (pool->ops->to_pool)
+		pool->ops->to_pool(pool, first, nr);
+	spin_lock_irqsave(&pool->lock, flags);
+	for (i = first; i < first + nr; i++) {
+		struct mtp_page *pg = &pool->tag[i];
+
+		if (pg->state == MTP_EMPTY && list_empty(&pg->node)) {
+			list_add_tail(&pg->node, &pool->tag_empty);
 			pool->st.returns++;
 		}
-		ret = true;
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
-	return ret;
+	return true;
 }
 
 /**

@@ -238,12 +238,17 @@ struct mtp_pool_ops {
 	 */
 	struct mtp_page *(*alloc_atomic)(void);
 	/*
-	 * A tag page that held objects is about to hold tags (NULL: no cache maintenance
-	 * needed): its dirty data lines must not be written back over them. Called under
-	 * pool->lock after the objects moved out and before a tag of the memory it covers may
-	 * be written. (The other way, tag lines of freed tagged pages, is the release hook's.)
+	 * Cache maintenance when a carve-out page changes role (NULL: none needed).
+	 * to_tags: the page at @addr held objects and is about to hold tags: its dirty data
+	 * lines must not be written back over them. Called under pool->lock after the objects
+	 * moved out and before a tag of the memory it covers may be written.
+	 * to_pool: tag pages @first .. @first + @nr - 1 (a block) are about to hold objects:
+	 * dirty tag lines of the data pages they cover must not be written back over those.
+	 * Called without pool->lock (it may sleep), once no covered page is tagged and none
+	 * can be without a reserve, and before an object may be placed in the block.
 	 */
 	void (*to_tags)(struct mtp_pool *pool, void *addr);
+	void (*to_pool)(struct mtp_pool *pool, u32 first, u32 nr);
 };
 
 /*
