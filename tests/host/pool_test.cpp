@@ -49,6 +49,9 @@ mtp_page *alloc_atomic()
 
 const mtp_pool_ops kOps = {free_ovf, alloc_atomic, nullptr, nullptr};
 
+std::vector<std::uint8_t> random_bytes(std::mt19937_64 &rng, std::uint32_t len);
+std::uint32_t random_len(std::mt19937_64 &rng);
+
 struct Expect {
 	enum { Empty, Same, Bytes } kind = Empty;
 	std::uint64_t fill = 0;
@@ -110,6 +113,39 @@ protected:
 	void add_spare()
 	{
 		mtp_pool_add_spare(&pool_, new_ovf());
+	}
+
+	// No spare overflow page left: an eviction past the headroom needs the atomic fallback.
+	void drop_spares()
+	{
+		while (mtp_pool_nr_spare(&pool_)) {
+			auto *pg = list_first_entry(&pool_.spare, mtp_page, node);
+			list_del_init(&pg->node);
+			pool_.st.spare_pages--;
+			free_ovf(pg);
+		}
+	}
+
+	// Tag every tag page with no spare left; @atomic_ok: whether atomic allocations succeed.
+	void mark_all_without_spares(bool atomic_ok)
+	{
+		drop_spares();
+		g_atomic_ok = atomic_ok;
+		for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
+			mtp_tag_mark(&pool_, t, 1);
+		g_atomic_ok = false;
+	}
+
+	// Slots 0 .. n - 1 of @o written with random objects; what each must read back.
+	std::map<std::uint32_t, Expect> fill_random(mtp_owner *o, std::uint32_t n, std::mt19937_64 &rng)
+	{
+		std::map<std::uint32_t, Expect> model;
+		for (std::uint32_t s = 0; s < n; s++) {
+			auto b = random_bytes(rng, random_len(rng));
+			EXPECT_EQ(write(o, s, b), 0);
+			model[s] = {Expect::Bytes, 0, b};
+		}
+		return model;
 	}
 
 	// Write like the driver does: supply an overflow page whenever the pool asks for one.
@@ -384,12 +420,7 @@ TEST_F(PoolTest, MarkEvictsEveryObjectAndNeverFails)
 {
 	mtp_owner *o = add_owner(2048);
 	std::mt19937_64 rng(3);
-	std::map<std::uint32_t, Expect> model;
-	for (std::uint32_t s = 0; s < 300; s++) {
-		auto b = random_bytes(rng, random_len(rng));
-		ASSERT_EQ(write(o, s, b), 0);
-		model[s] = {Expect::Bytes, 0, b};
-	}
+	auto model = fill_random(o, 300, rng);
 	add_spare(); // what the driver keeps in reserve for the hook
 	for (std::uint32_t t = 0; t < pool_.nr_tag; t++) {
 		if (mtp_pool_nr_spare(&pool_) < 2)
@@ -414,23 +445,9 @@ TEST_F(PoolTest, EvictionWithoutSparesFallsBackToAtomicPages)
 {
 	mtp_owner *o = add_owner(2048);
 	std::mt19937_64 rng(6);
-	std::map<std::uint32_t, Expect> model;
-	for (std::uint32_t s = 0; s < 400; s++) {
-		auto b = random_bytes(rng, random_len(rng));
-		ASSERT_EQ(write(o, s, b), 0);
-		model[s] = {Expect::Bytes, 0, b};
-	}
+	auto model = fill_random(o, 400, rng);
 	// No spares at all: every eviction past the headroom needs the atomic fallback.
-	while (mtp_pool_nr_spare(&pool_)) {
-		auto *pg = list_first_entry(&pool_.spare, mtp_page, node);
-		list_del_init(&pg->node);
-		pool_.st.spare_pages--;
-		free_ovf(pg);
-	}
-	g_atomic_ok = true;
-	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
-		mtp_tag_mark(&pool_, t, 1);
-	g_atomic_ok = false;
+	mark_all_without_spares(true);
 	EXPECT_GT(pool_.st.evict_atomic, 0u);
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
 	for (auto &[s, e] : model)
@@ -633,12 +650,7 @@ TEST_F(PoolTest, BlockIsTheUnitOfReserveAndGiveBack)
 	remake_pool(64, kBlock);
 	mtp_owner *o = add_owner(4096);
 	std::mt19937_64 rng(11);
-	std::map<std::uint32_t, Expect> model;
-	for (std::uint32_t s = 0; s < 600; s++) {
-		auto b = random_bytes(rng, random_len(rng));
-		ASSERT_EQ(write(o, s, b), 0);
-		model[s] = {Expect::Bytes, 0, b};
-	}
+	auto model = fill_random(o, 600, rng);
 	for (std::uint32_t i = 0; i < 4; i++)
 		add_spare();
 	ASSERT_NE(pool_.tag[9].state, MTP_TAGS);
@@ -780,21 +792,8 @@ TEST_F(PoolTest, LostObjectsReadAsLostNotZeros)
 {
 	mtp_owner *o = add_owner(4096);
 	std::mt19937_64 rng(13);
-	std::map<std::uint32_t, Expect> model;
-	for (std::uint32_t s = 0; s < 300; s++) {
-		auto b = random_bytes(rng, random_len(rng));
-		ASSERT_EQ(write(o, s, b), 0);
-		model[s] = {Expect::Bytes, 0, b};
-	}
-	while (mtp_pool_nr_spare(&pool_)) {
-		auto *pg = list_first_entry(&pool_.spare, mtp_page, node);
-		list_del_init(&pg->node);
-		pool_.st.spare_pages--;
-		free_ovf(pg);
-	}
-	g_atomic_ok = false;
-	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
-		mtp_tag_mark(&pool_, t, 1);
+	auto model = fill_random(o, 300, rng);
+	mark_all_without_spares(false);
 	ASSERT_GT(pool_.st.evict_lost, 0u);
 	std::uint64_t lost = 0;
 	std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
@@ -832,12 +831,7 @@ TEST_F(PoolTest, ScribbledCarveOutReadsAsErrorsNotData)
 	pool_.split = false;
 	mtp_owner *o = add_owner(4096);
 	std::mt19937_64 rng(15);
-	std::map<std::uint32_t, Expect> model;
-	for (std::uint32_t s = 0; s < 200; s++) {
-		auto b = random_bytes(rng, random_len(rng));
-		ASSERT_EQ(write(o, s, b), 0);
-		model[s] = {Expect::Bytes, 0, b};
-	}
+	auto model = fill_random(o, 200, rng);
 	for (int state : {MTP_PACKED, MTP_HUGE}) {
 		std::uint32_t t = 0;
 		while (t < pool_.nr_tag && pool_.tag[t].state != state)
