@@ -16,6 +16,7 @@ SUITES=(
 	"block-8k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 8192|tagpaths-block"
 	"block-16k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 16384|tagpaths-block"
 	"pagesize-16k|--flavour 16k --data-mib 384 --timeout 900 --dtgen --block-size --dtgen 16384|mtetag-basic mtetag-hog mtetag-stress tagpaths-block"
+	"kasan-hw|--flavour kasanhw --data-mib 384 --timeout 300|kasan-refusal"
 )
 # The words of the "tagpaths:" summary, in its order; the guest tests print one each.
 TAGPATHS=(ptrace thp_split block_8k block_16k pagesize_16k)

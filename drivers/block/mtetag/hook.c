@@ -552,7 +552,7 @@ int mtetag_hook_init(void)
 	} else {
 		err = mte_tag_storage_register(&mtetag_hook_ops);
 		if (err == -EOPNOTSUPP)
-			pr_err("KASAN hardware tags tag every kernel page: no tag storage is ever idle\n");
+			pr_err("hardware tag-based kasan tags every kernel page: no tag storage is ever idle\n");
 		else if (err)
 			pr_err("cannot register the tag storage hook: %d\n", err);
 		if (err)
