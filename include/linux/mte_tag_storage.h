@@ -10,8 +10,10 @@
  *                         (not necessarily aligned) is written, on every path that
  *                         initialises tags; from any context, IRQs off included: it must
  *                         not sleep, must not fail and must be bounded. A THP is one call.
- *   release(page, order)  when a block with at least one tagged page is freed, before the
- *                         tagged flags are cleared; from any context too.
+ *   release(page, order)  when a block with at least one tagged page goes back to the page
+ *                         allocator (after the free path's checks: a bad page stays in use
+ *                         and reserved), before the tagged flags are cleared; from any
+ *                         context too.
  *
  * Both run under rcu_read_lock(); unregistering waits for running callbacks. With nothing
  * registered a static key keeps the cost at a NOP. Registering fails with KASAN hardware
@@ -44,7 +46,7 @@ void mte_tag_storage_unregister(const struct mte_tag_storage_ops *ops);
 void mte_tag_storage_inval_data(void *addr, size_t size);
 void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr);
 void __mte_tag_storage_reserve(struct page *page, unsigned int order);
-void __mte_tag_storage_release(struct page *page, unsigned int order);
+void __mte_tag_storage_release(struct page *page, unsigned int order, unsigned long tail_flags);
 
 /* Before the first tag write to @page .. @page + (1 << @order) - 1. */
 static inline void mte_tag_storage_reserve(struct page *page, unsigned int order)
@@ -53,11 +55,12 @@ static inline void mte_tag_storage_reserve(struct page *page, unsigned int order
 		__mte_tag_storage_reserve(page, order);
 }
 
-/* From the free path, before the tagged flags of the block are cleared. */
-static inline void mte_tag_storage_release(struct page *page, unsigned int order)
+/* From arch_free_pages_prepare(): @tail_flags are the other pages' flags, ORed. */
+static inline void mte_tag_storage_release(struct page *page, unsigned int order,
+					   unsigned long tail_flags)
 {
 	if (static_branch_unlikely(&mte_tag_storage_key))
-		__mte_tag_storage_release(page, order);
+		__mte_tag_storage_release(page, order, tail_flags);
 }
 
 #else
@@ -66,7 +69,8 @@ static inline void mte_tag_storage_reserve(struct page *page, unsigned int order
 {
 }
 
-static inline void mte_tag_storage_release(struct page *page, unsigned int order)
+static inline void mte_tag_storage_release(struct page *page, unsigned int order,
+					   unsigned long tail_flags)
 {
 }
 

@@ -82,3 +82,16 @@ TEST(ConsoleReport, DirectiveCommentsKeepTheirText)
 	EXPECT_EQ(rep.results[1].status, Status::Skip);
 	EXPECT_EQ(rep.results[2].status, Status::Pass);
 }
+
+TEST(ConsoleReport, AnnouncedReportIsExcusedOnce)
+{
+	auto rep = parse("# mtguest: expect kernel report: BUG: Bad page state\n"
+			 "[    5.000000] BUG: Bad page state in process x  pfn:4a000\n"
+			 "[    6.000000] BUG: Bad page state in process x  pfn:4a001\n"
+			 "[    7.000000] WARNING: CPU: 0 PID: 1 at mm/x.c:1\n"
+			 "ok 1 a\n",
+			 {"a"});
+	ASSERT_EQ(rep.kernel_problems.size(), 2u);
+	EXPECT_NE(rep.kernel_problems[0].find("pfn:4a001"), std::string::npos);
+	EXPECT_NE(rep.kernel_problems[1].find("WARNING"), std::string::npos);
+}

@@ -333,6 +333,39 @@ int block_case(std::size_t block_bytes, unsigned grace_ms)
 	return 0;
 }
 
+// A tagged page whose free the allocator refuses (a bad page) stays in use as far as the
+// kernel knows: its block must keep serving tags after the grace period.
+int bad_free_case(unsigned grace_ms)
+{
+	const std::string name = "bad page: ";
+	auto *p = static_cast<std::uint8_t *>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE | PROT_MTE,
+						   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	if (p == MAP_FAILED) {
+		report(false, name + "map");
+		return 1;
+	}
+	set_tag(with_tag(p, 5));
+	std::uint64_t pfn = pfn_of(p);
+	std::size_t tag_page = (pfn - kMemBase / kPage) / 32;
+	std::ofstream bad("/sys/kernel/debug/mtetag_oracle/bad_on_free");
+	bad << reinterpret_cast<std::uintptr_t>(p) << std::flush;
+	if (!pfn || !bad) {
+		report(false, name + "mark the page bad on free");
+		return 1;
+	}
+	bool serving_before = block_map()[tag_page] == 'T';
+	// Read by mtetag-tapcollect: the one kernel report this case causes.
+	std::printf("mtguest: expect kernel report: BUG: Bad page state\n");
+	std::fflush(stdout);
+	munmap(p, kPage);
+	usleep((grace_ms + 1500) * 1000);
+	bool serving_after = block_map()[tag_page] == 'T';
+	report(serving_before && serving_after,
+	       name + "tag page " + std::to_string(tag_page) + " of the leaked page " +
+		       (serving_after ? "keeps serving tags" : "was given back"));
+	return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -348,11 +381,13 @@ int main(int argc, char **argv)
 		thp_split_case();
 	else if (what == "thp-reserves" && argc == 2)
 		thp_reserves_case();
+	else if (what == "bad-free" && argc == 3)
+		bad_free_case(std::strtoul(argv[2], nullptr, 0));
 	else if (what == "block" && argc == 4)
 		block_case(std::strtoul(argv[2], nullptr, 0), std::strtoul(argv[3], nullptr, 0));
 	else {
 		std::fprintf(stderr, "usage: mte-tagpaths ptrace|thp-split|thp-reserves|"
-				     "block BYTES GRACE_MS\n");
+				     "bad-free GRACE_MS|block BYTES GRACE_MS\n");
 		return 2;
 	}
 	return failed ? 1 : 0;

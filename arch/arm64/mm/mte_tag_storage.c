@@ -96,15 +96,12 @@ static void flush_page_tags(struct page *page)
 		asm volatile(__MTE_PREAMBLE "dc cigvac, %0" : : "r"(va) : "memory");
 }
 
-void __mte_tag_storage_release(struct page *page, unsigned int order)
+void __mte_tag_storage_release(struct page *page, unsigned int order, unsigned long tail_flags)
 {
 	const struct mte_tag_storage_ops *ops;
-	unsigned long i;
 
-	for (i = 0; i < (1UL << order); i++)
-		if (page_mte_tagged(page + i))
-			break;
-	if (i == (1UL << order))
+	/* Only a block with a tagged page reserved tag storage. */
+	if (!page_mte_tagged(page) && !(tail_flags & BIT(PG_mte_tagged)))
 		return;
 	rcu_read_lock();
 	ops = rcu_dereference(tag_storage_ops);

@@ -8,6 +8,12 @@
  *   write "<pfn>"             select a data page
  *   write "<pfn> <256 hex>"   select it and overwrite its 128 tag bytes
  *   read                      the 128 tag bytes of the selected page, as hex
+ *
+ * /sys/kernel/debug/mtetag_oracle/bad_on_free
+ *   write "<address>"         make the writer's page at that address fail the page
+ *                             allocator's free checks (PG_private_2): when the writer unmaps
+ *                             it, the kernel reports a bad page and leaks it (with
+ *                             init_on_free=1 or CONFIG_DEBUG_VM, which enable the checks)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -113,6 +119,29 @@ static const struct file_operations tag_bytes_fops = {
 	.llseek = default_llseek,
 };
 
+static ssize_t bad_on_free_write(struct file *file, const char __user *ubuf, size_t count,
+				 loff_t *ppos)
+{
+	unsigned long addr;
+	struct page *page;
+	int err;
+
+	err = kstrtoul_from_user(ubuf, count, 0, &addr);
+	if (err)
+		return err;
+	if (get_user_pages_fast(addr, 1, 0, &page) != 1)
+		return -EFAULT;
+	pr_info("pfn %#lx: PG_private_2 set, its free will be refused\n", page_to_pfn(page));
+	SetPagePrivate2(page);
+	put_page(page);
+	return count;
+}
+
+static const struct file_operations bad_on_free_fops = {
+	.owner = THIS_MODULE,
+	.write = bad_on_free_write,
+};
+
 static int __init oracle_init(void)
 {
 	if (!tag_base || !mem_size) {
@@ -122,6 +151,7 @@ static int __init oracle_init(void)
 	add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
 	oracle_dir = debugfs_create_dir("mtetag_oracle", NULL);
 	debugfs_create_file("tag_bytes", 0600, oracle_dir, NULL, &tag_bytes_fops);
+	debugfs_create_file("bad_on_free", 0200, oracle_dir, NULL, &bad_on_free_fops);
 	return 0;
 }
 
