@@ -24,6 +24,7 @@ typedef int64_t s64;
 
 #define PAGE_SIZE 4096UL
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN(x, a) (((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
 #define WARN_ON_ONCE(c) (!!(c))

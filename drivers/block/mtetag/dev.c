@@ -198,11 +198,14 @@ out:
 	bio_endio(bio);
 }
 
+/* Inside the device and in whole logical blocks (one page), as zram checks too. */
 static bool valid_io(struct mtetag_dev *mt, struct bio *bio)
 {
 	u64 end = bio->bi_iter.bi_sector + (bio->bi_iter.bi_size >> SECTOR_SHIFT);
 
-	return initialised(mt) && end <= (mt->disksize >> SECTOR_SHIFT);
+	return initialised(mt) && end <= (mt->disksize >> SECTOR_SHIFT) &&
+	       IS_ALIGNED(bio->bi_iter.bi_sector, SECTORS_PER_PAGE) &&
+	       IS_ALIGNED(bio->bi_iter.bi_size, PAGE_SIZE);
 }
 
 /**
@@ -504,6 +507,8 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
  *   spare_pages                                          overflow pages kept ready (shared)
  *   meta_bytes                                           this device's slot table, the carve-out's
  *                                                        page descriptors, overflow descriptors
+ *   corrupt_pages corrupt_lost                           pages whose pieces did not check out
+ *                                                        against RAM, objects lost with them (shared)
  */
 static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -520,18 +525,18 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 	if (initialised(mt))
 		own = mt->owner.st;
 	spin_unlock_irqrestore(&mtetag_pool.lock, flags);
-	up_read(&mt->init_lock);
-	/* Overflow and spare pages carry a descriptor each, from kmalloc-64. */
+	/* Overflow and spare pages carry a descriptor each, from kmalloc. */
 	meta = (initialised(mt) ? mtp_owner_meta_bytes(&mt->owner) : 0) +
 	       (u64)mtetag_pool.nr_tag * sizeof(struct mtp_page) +
-	       (own.ovf_pages + st.spare_pages) * roundup_pow_of_two(sizeof(struct mtp_page));
+	       (own.ovf_pages + st.spare_pages) * kmalloc_size_roundup(sizeof(struct mtp_ovf_page));
+	up_read(&mt->init_lock);
 	mtetag_hook_stats(&reserves, &releases, &returned);
 	n = sysfs_emit(buf,
-		       "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu %10llu\n",
+		       "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu %10llu %8llu %8llu\n",
 		       st.tag_pages, st.tag_serving, st.tag_used, st.tag_empty, own.tag_bytes,
 		       own.compr_bytes - own.tag_bytes, st.evictions, st.evicted_objects,
 		       st.evicted_bytes, st.evict_lost, reserves, releases, returned,
-		       st.spare_pages, meta);
+		       st.spare_pages, meta, st.corrupt_pages, st.corrupt_lost);
 	return n;
 }
 

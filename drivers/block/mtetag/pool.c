@@ -57,6 +57,40 @@ static bool is_tag_page(const struct mtp_page *pg)
 	return pg->carveout;
 }
 
+static struct list_head *ovf_chain(struct mtp_pool *pool, u64 no)
+{
+	return &pool->ovf_hash[(no * 0x9e3779b97f4a7c15ull) >> (64 - MTP_OVF_HASH_BITS)];
+}
+
+/* An overflow page comes into use: number it, so that a link can name it. */
+static void ovf_number(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	struct mtp_ovf_page *ovf = mtp_to_ovf(pg);
+
+	ovf->no = pool->next_ovf_no++;
+	list_add(&ovf->hash, ovf_chain(pool, ovf->no));
+}
+
+static u64 page_no(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	return is_tag_page(pg) ? (u64)(pg - pool->tag) : mtp_to_ovf(pg)->no;
+}
+
+/* The page in use under number @no; NULL when a link read from a page is garbage. */
+static struct mtp_page *page_by_no(struct mtp_pool *pool, u64 no)
+{
+	struct mtp_ovf_page *ovf;
+
+	if (no < pool->nr_tag)
+		return &pool->tag[no];
+	if (no < MTP_OVF_NO_FIRST)
+		return NULL;
+	list_for_each_entry(ovf, ovf_chain(pool, no), hash)
+		if (ovf->no == no)
+			return &ovf->pg;
+	return NULL;
+}
+
 /* A slot of @owner, or NULL when its chunk of the table was never written: an empty slot. */
 static struct mtp_slot *find_slot(struct mtp_owner *owner, u32 slot)
 {
@@ -228,6 +262,7 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 		pg = pool->ops->alloc_atomic();
 		if (pg) {
 			INIT_LIST_HEAD(&pg->node);
+			INIT_LIST_HEAD(&mtp_to_ovf(pg)->hash);
 			pg->carveout = false;
 			pool->st.evict_atomic++;
 		}
@@ -236,6 +271,7 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 		*err = -EAGAIN;
 		return NULL;
 	}
+	ovf_number(pool, pg);
 	pg->owner = owner->id;
 	owner->st.ovf_pages++;
 	owner->st.ovf_max = max(owner->st.ovf_max, owner->st.ovf_pages);
@@ -301,7 +337,7 @@ static void repoint(struct mtp_pool *pool, struct mtp_obj_hdr *hdr, struct mtp_p
 	if (hdr->flags & MTP_OBJ_TAIL) {
 		struct mtp_obj_link *link = obj_link(obj_hdr(pool, s->page, s->offset));
 
-		link->page = pg;
+		link->page_no = page_no(pool, pg);
 		link->offset = offset;
 	} else {
 		s->page = pg;
@@ -363,8 +399,9 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	tail = append_piece(pool, owner, pg, slot, MTP_OBJ_TAIL, (const u8 *)buf + head_len,
 			    len - head_len);
 	head = append_piece(pool, owner, head_pg, slot, MTP_OBJ_LINKED, buf, head_len);
-	obj_link(head)->page = pg;
+	obj_link(head)->page_no = page_no(pool, pg);
 	obj_link(head)->offset = (u8 *)tail - page_addr(pool, pg);
+	obj_link(head)->reserved = 0;
 	pg = head_pg;
 	s->split = 1;
 	goto named;
@@ -396,6 +433,99 @@ static void put_huge(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 	count_piece(owner, pg, MTP_PAGE_SIZE, 1);
 }
 
+/* The slot a live piece header names, or NULL when the header is garbage. */
+static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hdr)
+{
+	struct mtp_owner *o = pool->owners[hdr->owner];
+	struct mtp_slot *s = o && hdr->slot < o->nr_slots ? find_slot(o, hdr->slot) : NULL;
+
+	return s && s->kind == MTP_SLOT_OBJ ? s : NULL;
+}
+
+/* Whether the header at a slot's head spot is still what slot @slot of @owner wrote there. */
+static bool head_matches(const struct mtp_obj_hdr *hdr, u8 owner, u32 slot,
+			 const struct mtp_slot *s)
+{
+	return hdr->owner == owner && hdr->slot == slot &&
+	       hdr->flags == (s->split ? MTP_OBJ_LINKED : 0) &&
+	       (s->split ? hdr->len && hdr->len < s->len : hdr->len == s->len);
+}
+
+/*
+ * The tail piece the link of split head @head names, checked against RAM: a packed page in
+ * use, a tail header of the head's owner and slot inside the page's used part, lengths that
+ * add up to @len. NULL when the carve-out garbled the link or the tail.
+ */
+static struct mtp_obj_hdr *find_tail_piece(struct mtp_pool *pool, struct mtp_obj_hdr *head,
+					   u32 len, struct mtp_page **tail_pg)
+{
+	struct mtp_obj_link *link = obj_link(head);
+	struct mtp_page *pg = page_by_no(pool, link->page_no);
+	u32 off = link->offset;
+	struct mtp_obj_hdr *tail;
+
+	if (!pg || pg->state != MTP_PACKED || off % MTP_OBJ_ALIGN || off >= pg->tail)
+		return NULL;
+	tail = obj_hdr(pool, pg, off);
+	if (tail->flags != MTP_OBJ_TAIL || tail->owner != head->owner || tail->slot != head->slot ||
+	    (u32)head->len + tail->len != len || off + piece_footprint(tail) > pg->tail)
+		return NULL;
+	*tail_pg = pg;
+	return tail;
+}
+
+enum mtp_piece { MTP_PIECE_LIVE, MTP_PIECE_DEAD, MTP_PIECE_BAD };
+
+/*
+ * What the header at @off of packed page @pg is, before anything trusts it: inside the used
+ * part, and when live, the very piece its slot (a tail: its head's link) names.
+ */
+static enum mtp_piece check_hdr(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
+{
+	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off), *head;
+	struct mtp_page *tail_pg;
+	struct mtp_slot *s;
+
+	if ((hdr->flags & ~(MTP_OBJ_DEAD | MTP_OBJ_LINKED | MTP_OBJ_TAIL)) ||
+	    (hdr->flags & MTP_OBJ_LINKED && hdr->flags & MTP_OBJ_TAIL) ||
+	    off + piece_footprint(hdr) > pg->tail)
+		return MTP_PIECE_BAD;
+	if (hdr->flags & MTP_OBJ_DEAD)
+		return MTP_PIECE_DEAD;
+	s = piece_slot(pool, hdr);
+	if (!s || s->page->state != MTP_PACKED)
+		return MTP_PIECE_BAD;
+	if (!(hdr->flags & MTP_OBJ_TAIL))
+		return s->page == pg && s->offset == off &&
+		       head_matches(hdr, hdr->owner, hdr->slot, s) ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
+	head = obj_hdr(pool, s->page, s->offset);
+	return s->split && head_matches(head, hdr->owner, hdr->slot, s) &&
+	       find_tail_piece(pool, head, s->len, &tail_pg) == hdr ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
+}
+
+/* Whether the headers of packed page @pg account for its live pieces exactly. */
+static bool walk_checks_out(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	u32 off = 0, live = 0, nr = 0;
+
+	while (off < pg->tail) {
+		enum mtp_piece piece = check_hdr(pool, pg, off);
+		u32 size;
+
+		if (piece == MTP_PIECE_BAD)
+			return false;
+		size = piece_footprint(obj_hdr(pool, pg, off));
+		if (piece == MTP_PIECE_LIVE) {
+			live += size;
+			nr++;
+		}
+		off += size;
+	}
+	return live == pg->live && nr == pg->nr_live;
+}
+
+static void drop_corrupt(struct mtp_pool *pool, struct mtp_page *pg);
+
 /* An empty page goes back to the free tag list, the spare list or the page allocator. */
 static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 {
@@ -409,6 +539,7 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 		return;
 	}
 	page_owner(pool, pg)->st.ovf_pages--;
+	list_del_init(&mtp_to_ovf(pg)->hash);
 	pg->state = MTP_EMPTY;
 	/* Evictions use free tag pages before spares: keep what the two lack together. */
 	if (pool->st.spare_pages + pool->st.tag_empty < pool->spare_max) {
@@ -419,11 +550,19 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 	}
 }
 
-/* Close the holes of a packed page, rewriting the references of the pieces that move. */
+/*
+ * Close the holes of a packed page, rewriting the references of the pieces that move. A page
+ * whose headers do not account for its pieces loses them and is emptied instead.
+ */
 static void squeeze(struct mtp_pool *pool, struct mtp_page *pg)
 {
 	u32 off = 0, dst = 0;
 
+	if (!walk_checks_out(pool, pg)) {
+		drop_corrupt(pool, pg);
+		release_page(pool, pg);
+		return;
+	}
 	while (off < pg->tail) {
 		struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 		u32 size = piece_footprint(hdr);
@@ -452,6 +591,9 @@ static void kill_piece(struct mtp_owner *owner, struct mtp_page *pg, struct mtp_
 /* After pieces died in @pg: free it when empty, squeeze it when holes add up. */
 static void settle(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_page *pg)
 {
+	/* drop_corrupt() walks slots, not pages: pages it empties wait for their next walk. */
+	if (pool->dropping_corrupt)
+		return;
 	if (!pg->nr_live) {
 		release_page(pool, pg);
 	} else if ((u32)(pg->tail - pg->live) >= MTP_SQUEEZE_GARBAGE) {
@@ -461,14 +603,16 @@ static void settle(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_pa
 }
 
 /*
- * Drop the object an old copy of a slot named; the slot itself may name a new one already.
+ * Drop the object an old copy of slot @slot named; the slot itself may name a new one already.
  * Pieces in @busy (a page being emptied by the caller) only die: the caller resets the page.
+ * Pieces whose headers the carve-out garbled are left alone: the next walk of their page
+ * finds it does not add up.
  */
-static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_slot old,
-		     struct mtp_page *busy)
+static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+		     struct mtp_slot old, struct mtp_page *busy)
 {
 	struct mtp_page *pg = old.page, *tail_pg = NULL;
-	struct mtp_obj_hdr *hdr;
+	struct mtp_obj_hdr *hdr, *tail;
 
 	if (old.kind == MTP_SLOT_SAME)
 		owner->st.same_pages--;
@@ -485,15 +629,54 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 	}
 	/* Both pieces die before either page is settled: a squeeze would move the other. */
 	hdr = obj_hdr(pool, pg, old.offset);
+	if (!head_matches(hdr, owner->id, slot, &old))
+		return;
 	if (old.split) {
-		tail_pg = obj_link(hdr)->page;
-		kill_piece(owner, tail_pg, obj_hdr(pool, tail_pg, obj_link(hdr)->offset));
+		tail = find_tail_piece(pool, hdr, old.len, &tail_pg);
+		if (tail)
+			kill_piece(owner, tail_pg, tail);
 	}
 	kill_piece(owner, pg, hdr);
 	if (pg != busy)
 		settle(pool, owner, pg);
 	if (tail_pg && tail_pg != pg && tail_pg != busy)
 		settle(pool, owner, tail_pg);
+}
+
+/*
+ * The pieces of @pg do not add up: the carve-out was written behind the pool's back. Every
+ * object with a piece in @pg is lost (it reads as an I/O error, never as what is there now),
+ * found from RAM: the slots that name @pg, and the heads whose link does. The caller resets
+ * @pg. Rare and bounded by the slots in use, like a device reset.
+ */
+static void drop_corrupt(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	u64 no = page_no(pool, pg);
+	u32 o, i;
+
+	pool->st.corrupt_pages++;
+	pool->dropping_corrupt = true;
+	for (o = 0; o < MTP_MAX_OWNERS; o++) {
+		struct mtp_owner *owner = pool->owners[o];
+
+		for (i = 0; owner && i < owner->nr_slots; i++) {
+			struct mtp_slot *s = find_slot(owner, i), old;
+
+			if (!s) {
+				i |= MTP_SLOTS_PER_CHUNK - 1; /* the whole chunk is empty */
+				continue;
+			}
+			if (s->kind != MTP_SLOT_OBJ ||
+			    (s->page != pg &&
+			     !(s->split && obj_link(obj_hdr(pool, s->page, s->offset))->page_no == no)))
+				continue;
+			old = *s;
+			s->kind = MTP_SLOT_LOST;
+			drop_obj(pool, owner, i, old, pg);
+			pool->st.corrupt_lost++;
+		}
+	}
+	pool->dropping_corrupt = false;
 }
 
 /**
@@ -519,6 +702,9 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	pool->headroom = 4;
 	pool->spare_max = 64;
 	pool->split = true;
+	pool->next_ovf_no = MTP_OVF_NO_FIRST;
+	for (i = 0; i < ARRAY_SIZE(pool->ovf_hash); i++)
+		INIT_LIST_HEAD(&pool->ovf_hash[i]);
 	INIT_LIST_HEAD(&pool->tag_empty);
 	INIT_LIST_HEAD(&pool->spare);
 	for (i = 0; i < MTP_NR_BUCKETS; i++)
@@ -593,6 +779,7 @@ void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 	unsigned long flags;
 
 	INIT_LIST_HEAD(&page->node);
+	INIT_LIST_HEAD(&mtp_to_ovf(page)->hash);
 	page->carveout = false;
 	page->state = MTP_EMPTY;
 	spin_lock_irqsave(&pool->lock, flags);
@@ -733,11 +920,19 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 			struct mtp_slot old = chunk[i];
 
 			chunk[i].kind = MTP_SLOT_EMPTY;
-			drop_obj(pool, owner, old, NULL);
+			drop_obj(pool, owner, c * MTP_SLOTS_PER_CHUNK + i, old, NULL);
 		}
 		spin_unlock_irqrestore(&pool->lock, flags);
 	}
 	spin_lock_irqsave(&pool->lock, flags);
+	/* Overflow pages with pieces nobody names: left by a garbled carve-out (drop_obj()). */
+	for (c = 0; c < MTP_NR_BUCKETS; c++) {
+		struct mtp_page *pg;
+
+		while ((pg = list_first_entry_or_null(&owner->ovf_buckets[c], struct mtp_page,
+						      node)))
+			release_page(pool, pg);
+	}
 	pool->owners[owner->id] = NULL;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	for (c = 0; c < nr_dir; c++)
@@ -790,7 +985,7 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 		s->csum = csum;
 		owner->st.compr_bytes += len;
 		owner->st.nr_objects++;
-		drop_obj(pool, owner, old, NULL);
+		drop_obj(pool, owner, slot, old, NULL);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return err;
@@ -815,7 +1010,7 @@ static bool replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 			s->fill = fill;
 			owner->st.same_pages++;
 		}
-		drop_obj(pool, owner, old, NULL);
+		drop_obj(pool, owner, slot, old, NULL);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return s;
@@ -843,13 +1038,11 @@ int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64
  * inside their page: a header the carve-out garbled costs this object (its checksum fails),
  * not a read or write past a page or @buf.
  */
-static void read_pieces(const struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf)
+static void read_pieces(struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf)
 {
 	u32 meta = meta_size(s->split ? MTP_OBJ_LINKED : 0), len = s->len, head_len = len;
-	struct mtp_obj_hdr *head = obj_hdr(pool, s->page, s->offset);
-	struct mtp_obj_link *link;
-	u64 tail_off;
-	u8 *tail_page;
+	struct mtp_obj_hdr *head = obj_hdr(pool, s->page, s->offset), *tail;
+	struct mtp_page *tail_pg;
 
 	if (s->split)
 		head_len = min_t(u32, head->len, len);
@@ -858,13 +1051,9 @@ static void read_pieces(const struct mtp_pool *pool, const struct mtp_slot *s, u
 	memcpy(buf, (u8 *)head + meta, head_len);
 	if (!s->split || head_len == len)
 		return;
-	link = obj_link(head);
-	tail_off = (u64)link->offset + sizeof(struct mtp_obj_hdr);
-	tail_page = page_addr(pool, link->page);
-	if (!tail_page || tail_off >= MTP_PAGE_SIZE)
-		return;
-	memcpy(buf + head_len, tail_page + tail_off,
-	       min_t(u64, len - head_len, MTP_PAGE_SIZE - tail_off));
+	tail = find_tail_piece(pool, head, len, &tail_pg);
+	if (tail)
+		memcpy(buf + head_len, piece_data(tail), len - head_len);
 }
 
 /**
@@ -932,7 +1121,7 @@ static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	struct mtp_slot old = *slot_of(owner, slot);
 
 	slot_of(owner, slot)->kind = MTP_SLOT_LOST;
-	drop_obj(pool, owner, old, busy);
+	drop_obj(pool, owner, slot, old, busy);
 	pool->st.evict_lost++;
 }
 
@@ -966,14 +1155,18 @@ static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
 			moved = MTP_PAGE_SIZE;
 	} else if (pg->state == MTP_PACKED) {
 		while (off < pg->tail) {
+			enum mtp_piece piece = check_hdr(pool, pg, off);
 			struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 			struct mtp_owner *owner = pool->owners[hdr->owner];
-			u32 size = piece_footprint(hdr);
 			struct mtp_page *to;
+			u32 size;
 			int err = 0;
 
+			if (piece == MTP_PIECE_BAD)
+				break;
+			size = piece_footprint(hdr);
 			off += size;
-			if (hdr->flags & MTP_OBJ_DEAD)
+			if (piece == MTP_PIECE_DEAD)
 				continue;
 			to = place_piece(pool, owner, size, true, &err);
 			if (!to) {
@@ -985,6 +1178,9 @@ static u32 evict(struct mtp_pool *pool, struct mtp_page *pg)
 			owner->st.evicted_in++;
 			pool->st.evicted_objects++;
 		}
+		/* Pieces the walk could not account for: their objects are lost. */
+		if (pg->nr_live)
+			drop_corrupt(pool, pg);
 	}
 	if (pg->state == MTP_HUGE || pg->state == MTP_PACKED)
 		pool->st.evictions++;
@@ -1215,12 +1411,16 @@ static bool evacuate(struct mtp_pool *pool, struct mtp_page *pg)
 
 	list_del_init(&pg->node); /* so find_fit() does not pick the page itself */
 	while (off < pg->tail && pg->nr_live) {
+		enum mtp_piece piece = check_hdr(pool, pg, off);
 		struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
-		u32 size = piece_footprint(hdr);
 		struct mtp_page *to;
+		u32 size;
 
+		if (piece == MTP_PIECE_BAD)
+			break;
+		size = piece_footprint(hdr);
 		off += size;
-		if (hdr->flags & MTP_OBJ_DEAD)
+		if (piece == MTP_PIECE_DEAD)
 			continue;
 		to = find_fit(pool, pool->owners[hdr->owner], size);
 		if (!to)
@@ -1279,15 +1479,6 @@ u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 	return done;
 }
 
-/* The slot a live piece header names, or NULL when the header is garbage. */
-static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hdr)
-{
-	struct mtp_owner *o = pool->owners[hdr->owner];
-	struct mtp_slot *s = o && hdr->slot < o->nr_slots ? find_slot(o, hdr->slot) : NULL;
-
-	return s && s->kind == MTP_SLOT_OBJ ? s : NULL;
-}
-
 /* Head and tail of a split object name each other and add up to the slot's length. */
 static bool pieces_agree(const struct mtp_pool *pool, struct mtp_slot *s,
 			 struct mtp_obj_hdr *head, struct mtp_page *tail_pg, u32 tail_off)
@@ -1306,6 +1497,7 @@ static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off), *head;
 	struct mtp_slot *s = piece_slot(pool, hdr);
 	struct mtp_obj_link *link;
+	struct mtp_page *tail_pg;
 
 	if (!s)
 		return -4;
@@ -1314,7 +1506,8 @@ static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 			return -5;
 		head = obj_hdr(pool, s->page, s->offset);
 		link = obj_link(head);
-		if (head->flags != MTP_OBJ_LINKED || link->page != pg || link->offset != off)
+		if (head->flags != MTP_OBJ_LINKED || link->page_no != page_no(pool, pg) ||
+		    link->offset != off)
 			return -5;
 		return pieces_agree(pool, s, head, pg, off) ? 0 : -5;
 	}
@@ -1323,7 +1516,8 @@ static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 	if (!(hdr->flags & MTP_OBJ_LINKED))
 		return hdr->len == s->len ? 0 : -5;
 	link = obj_link(hdr);
-	return pieces_agree(pool, s, hdr, link->page, link->offset) ? 0 : -5;
+	tail_pg = page_by_no(pool, link->page_no);
+	return tail_pg && pieces_agree(pool, s, hdr, tail_pg, link->offset) ? 0 : -5;
 }
 
 static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
@@ -1422,8 +1616,12 @@ int mtp_check(struct mtp_pool *pool)
 			head = obj_hdr(pool, s->page, s->offset);
 			tag_bytes += is_tag_page(s->page) ? head->len : 0;
 			if (!err && (head->flags & MTP_OBJ_LINKED)) {
-				struct mtp_page *tail_pg = obj_link(head)->page;
+				struct mtp_page *tail_pg = page_by_no(pool, obj_link(head)->page_no);
 
+				if (!tail_pg) {
+					err = -5;
+					break;
+				}
 				tag_bytes += is_tag_page(tail_pg) ? s->len - head->len : 0;
 				if (!is_tag_page(tail_pg))
 					err = check_page(pool, tail_pg);

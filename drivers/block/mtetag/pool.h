@@ -20,6 +20,13 @@
  * Callers hold slots, not addresses: a slot names the head piece, the head names the tail, and
  * moving a piece (eviction, compaction) copies its bytes and rewrites the one reference to it.
  *
+ * The carve-out is memory others may write (a missed tag path, a late cache line, a wrong
+ * firmware table) and read (LDG): it holds no kernel address, and what it holds is checked
+ * against RAM before use. A head names its tail by page number and offset; a piece header
+ * is believed only when its slot, in RAM, names that very spot. A page whose pieces cannot
+ * be accounted for loses the objects with a piece in it (they read as I/O errors); nothing
+ * is written outside the pool's own pages.
+ *
  * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
  * protects every page descriptor, list and counter here and every slot of every owner;
  * the tag word of a tag page is atomic (see MTP_TAG_SERVING).
@@ -68,12 +75,19 @@ struct mtp_obj_hdr {
 #define MTP_OBJ_LINKED 0x2 /* head of a split object: a struct mtp_obj_link follows */
 #define MTP_OBJ_TAIL 0x4   /* second piece of a split object */
 
-/* Where the tail piece of a split object is; between the head's header and its payload. */
+/*
+ * Where the tail piece of a split object is; between the head's header and its payload. A
+ * number, not an address: below pool->nr_tag a tag page, from MTP_OVF_NO_FIRST an overflow
+ * page in use, found through pool->ovf_hash.
+ */
 struct mtp_obj_link {
-	struct mtp_page *page;
+	u64 page_no;
 	u32 offset;
 	u32 reserved;
 };
+
+#define MTP_OVF_NO_FIRST BIT_ULL(32)
+#define MTP_OVF_HASH_BITS 11
 
 struct mtp_owner;
 struct mtp_pool;
@@ -102,6 +116,8 @@ struct mtp_page {
 struct mtp_ovf_page {
 	struct mtp_page pg;
 	void *addr;
+	u64 no;                 /* while in use: its number in links (MTP_OVF_NO_FIRST on) */
+	struct list_head hash;  /* while in use: in its chain of pool->ovf_hash */
 };
 
 static inline struct mtp_ovf_page *mtp_to_ovf(struct mtp_page *pg)
@@ -226,6 +242,8 @@ struct mtp_pool_stats {
 	u64 evicted_bytes;   /* payload bytes moved by them */
 	u64 evict_atomic;    /* overflow pages evictions had to allocate atomically */
 	u64 evict_lost;      /* objects dropped for want of room: must stay 0 */
+	u64 corrupt_pages;   /* pages whose pieces the carve-out garbled: must stay 0 */
+	u64 corrupt_lost;    /* objects dropped with them (they read as I/O errors) */
 	u64 returns;         /* tag pages given back to the pool */
 };
 
@@ -276,10 +294,13 @@ struct mtp_pool {
 	u32 spare_max;                                 /* spares + free tag pages to keep */
 	bool split;                                    /* objects may be split (the default) */
 	bool carveout_closed;                          /* no new object in a tag page */
+	bool dropping_corrupt;                         /* in drop_corrupt(): no squeezing */
+	u64 next_ovf_no;                               /* number of the next overflow page */
 	struct list_head tag_empty;                    /* free tag pages, coldest first */
 	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
 	struct list_head spare;                        /* empty overflow pages */
 	struct mtp_owner *owners[MTP_MAX_OWNERS];
+	struct list_head ovf_hash[1 << MTP_OVF_HASH_BITS];  /* overflow pages in use, by number */
 	struct mtp_pool_stats st;
 };
 
