@@ -14,6 +14,7 @@ SUITES=(
 	"oracle-off|--data-mib 384 --timeout 600|oracle-hook-off"
 	"tagpaths|--data-mib 384 --timeout 600|tagpaths tagpaths-block"
 	"bad-free|--data-mib 256 --timeout 300 --append init_on_free=1|tagpaths-badfree"
+	"dt-overlap|--data-mib 256 --timeout 300 --dtgen --duplicate-half --dtgen --force|mtetag-region-refusals"
 	"block-8k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 8192|tagpaths-block"
 	"block-16k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 16384|tagpaths-block"
 	"pagesize-16k|--flavour 16k --data-mib 384 --timeout 900 --dtgen --block-size --dtgen 16384|mtetag-basic mtetag-hog mtetag-stress tagpaths-block"

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/io.h>
+#include <linux/ioport.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/of.h>
@@ -40,8 +41,6 @@ static bool ranges_overlap(phys_addr_t a, phys_addr_t a_size, phys_addr_t b, phy
 /* The rules of the binding (design.md section 2); a message names the node and the rule. */
 static int check_region(const struct mtetag_region *r)
 {
-	int i;
-
 	if (!r->tag_size || !r->mem_size)
 		return reject(r, "empty range");
 	if (!PAGE_ALIGNED(r->tag_base) || !PAGE_ALIGNED(r->tag_size) ||
@@ -61,22 +60,25 @@ static int check_region(const struct mtetag_region *r)
 			      r->block_size);
 	if (ranges_overlap(r->tag_base, r->tag_size, r->mem_base, r->mem_size))
 		return reject(r, "carve-out overlaps the memory it tags");
-	for (i = 0; i < mtetag_nr_regions; i++) {
-		const struct mtetag_region *o = &mtetag_regions[i];
-
-		if (ranges_overlap(r->tag_base, r->tag_size, o->tag_base, o->tag_size) ||
-		    ranges_overlap(r->mem_base, r->mem_size, o->mem_base, o->mem_size) ||
-		    ranges_overlap(r->tag_base, r->tag_size, o->mem_base, o->mem_size) ||
-		    ranges_overlap(o->tag_base, o->tag_size, r->mem_base, r->mem_size))
-			return reject(r, "overlaps %s", o->name);
-	}
 	return 0;
 }
 
-/* The carve-out must not belong to the page allocator: every page reserved or not RAM at all. */
+static bool regions_overlap(const struct mtetag_region *r, const struct mtetag_region *o)
+{
+	return ranges_overlap(r->tag_base, r->tag_size, o->tag_base, o->tag_size) ||
+	       ranges_overlap(r->mem_base, r->mem_size, o->mem_base, o->mem_size) ||
+	       ranges_overlap(r->tag_base, r->tag_size, o->mem_base, o->mem_size) ||
+	       ranges_overlap(o->tag_base, o->tag_size, r->mem_base, r->mem_size);
+}
+
+/* The carve-out must be RAM the page allocator does not own: every page of it reserved. */
 static int check_not_allocator_memory(const struct mtetag_region *r)
 {
 	unsigned long pfn;
+
+	if (region_intersects(r->tag_base, r->tag_size, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_INTERSECTS)
+		return reject(r, "carve-out %pa+%pa is not all RAM", &r->tag_base, &r->tag_size);
 
 	for (pfn = PHYS_PFN(r->tag_base); pfn < PHYS_PFN(r->tag_base + r->tag_size); pfn++) {
 		if (pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn)))
@@ -92,9 +94,7 @@ static int add_region(struct mtetag_region *r)
 
 	if (mtetag_nr_regions == MTETAG_MAX_REGIONS)
 		return reject(r, "more than %d regions", MTETAG_MAX_REGIONS);
-	err = check_region(r);
-	if (!err)
-		err = check_not_allocator_memory(r);
+	err = check_not_allocator_memory(r);
 	if (err)
 		return err;
 	r->addr = memremap(r->tag_base, r->tag_size, MEMREMAP_WB);
@@ -169,24 +169,37 @@ static int parse_param(const char *param, struct mtetag_region *r)
  */
 int mtetag_discover(const char *param)
 {
+	/* Once, at load: off the stack. */
+	static struct mtetag_region found[MTETAG_MAX_REGIONS + 1];
+	static bool ok[MTETAG_MAX_REGIONS + 1];
 	struct device_node *np;
-	struct mtetag_region r;
+	int i, j, n = 0;
 	u32 pages = 0;
-	int i;
 
+	memset(found, 0, sizeof(found));
 	if (param && *param) {
-		memset(&r, 0, sizeof(r));
-		if (!parse_param(param, &r))
-			add_region(&r);
+		ok[n] = !parse_param(param, &found[n]) && !check_region(&found[n]);
+		n++;
 	} else {
 		for_each_compatible_node(np, NULL, "arm,mte-tag-storage") {
-			memset(&r, 0, sizeof(r));
 			if (!of_device_is_available(np))
 				continue;
-			if (!parse_node(np, &r))
-				add_region(&r);
+			if (n == ARRAY_SIZE(found)) {
+				of_node_put(np);
+				break;
+			}
+			ok[n] = !parse_node(np, &found[n]) && !check_region(&found[n]);
+			n++;
 		}
 	}
+	/* Of two regions that overlap, firmware got one wrong and cannot say which: refuse both. */
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (i != j && ok[i] && found[j].tag_size && regions_overlap(&found[i], &found[j]))
+				ok[i] = !reject(&found[i], "overlaps %s", found[j].name);
+	for (i = 0; i < n; i++)
+		if (ok[i])
+			add_region(&found[i]);
 	if (!mtetag_nr_regions) {
 		pr_err("no valid arm,mte-tag-storage region: nothing to serve\n");
 		return -ENODEV;
