@@ -1,11 +1,11 @@
 #!/bin/sh
 # The paths to tag storage around the hook, tried as an ordinary program would with other
 # users' data in the carve-out: ptrace on never-tagged pages, a THP split, one reserve for a
-# THP, hibernation. Tags that nobody wrote must read as zero, device data must stay intact,
+# THP, the zero page, hibernation. Tags that nobody wrote must read as zero, device data must stay intact,
 # the audit clean.
 . /tests/lib.sh
 need_faithful
-tap_plan 21
+tap_plan 22
 fill_mib=$(($(cmdline_param mtguest.data_mib) / 32 * 4))
 check "modprobe mtetag" modprobe mtetag disksize=$((fill_mib * 2))M
 echo always >/sys/kernel/mm/transparent_hugepage/enabled
@@ -15,6 +15,7 @@ check "the carve-out holds data" test "$(stat_col /sys/block/mtetag0/tag_stat 3)
 run_cases mte-tagpaths ptrace; ptrace_rc=$?
 run_cases mte-tagpaths thp-split; split_rc=$?
 run_cases mte-tagpaths thp-reserves
+run_cases mte-tagpaths zero-page
 verify_device $fill_mib
 data_rc=$?
 check "device data intact after the attempts" test $data_rc = 0

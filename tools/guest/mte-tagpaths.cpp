@@ -333,6 +333,37 @@ int block_case(std::size_t block_bytes, unsigned grace_ms)
 	return 0;
 }
 
+// The zero page is mapped into PROT_MTE memory by read faults, with its tags (cleared at boot)
+// in the carve-out: its block serves tags whatever the pool holds, and reads zero tags.
+int zero_page_case()
+{
+	const std::string name = "zero page: ";
+	auto *p = static_cast<std::uint8_t *>(mmap(nullptr, kPage, PROT_READ | PROT_MTE,
+						   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	if (p == MAP_FAILED) {
+		report(false, name + "map");
+		return 1;
+	}
+	volatile std::uint8_t first = p[0]; // a read fault maps the zero page
+	(void)first;
+	std::uint64_t pfn = pfn_of(p);
+	if (!pfn) {
+		report(false, name + "pfn of the mapping");
+		return 1;
+	}
+	std::size_t tag_page = (pfn - kMemBase / kPage) / 32;
+	bool serving = block_map()[tag_page] == 'T';
+	std::size_t nonzero = 0;
+	for (std::size_t g = 0; g < kPage; g += 16)
+		nonzero += load_tag(p + g) != 0;
+	report(serving && nonzero == 0, name + "tag page " + std::to_string(tag_page) + " of pfn " +
+					     std::to_string(pfn) +
+					     (serving ? " serves tags" : " is pool space") + ", " +
+					     std::to_string(nonzero) + " granules with non-zero tags");
+	munmap(p, kPage);
+	return 0;
+}
+
 // A tagged page whose free the allocator refuses (a bad page) stays in use as far as the
 // kernel knows: its block must keep serving tags after the grace period.
 int bad_free_case(unsigned grace_ms)
@@ -381,12 +412,14 @@ int main(int argc, char **argv)
 		thp_split_case();
 	else if (what == "thp-reserves" && argc == 2)
 		thp_reserves_case();
+	else if (what == "zero-page" && argc == 2)
+		zero_page_case();
 	else if (what == "bad-free" && argc == 3)
 		bad_free_case(std::strtoul(argv[2], nullptr, 0));
 	else if (what == "block" && argc == 4)
 		block_case(std::strtoul(argv[2], nullptr, 0), std::strtoul(argv[3], nullptr, 0));
 	else {
-		std::fprintf(stderr, "usage: mte-tagpaths ptrace|thp-split|thp-reserves|"
+		std::fprintf(stderr, "usage: mte-tagpaths ptrace|thp-split|thp-reserves|zero-page|"
 				     "bad-free GRACE_MS|block BYTES GRACE_MS\n");
 		return 2;
 	}
