@@ -259,6 +259,13 @@ static void give_back_work(struct work_struct *work)
 			continue;
 		}
 		clear_bit(idx, hs.pending);
+		/* A note_idle() between the check and the clear restarted the grace period. */
+		smp_mb__after_atomic();
+		if (time_before(jiffies, READ_ONCE(hs.idle_since[idx]) + grace)) {
+			set_bit(idx, hs.pending);
+			waiting++;
+			continue;
+		}
 		/* Refused when a covered page was tagged again meanwhile: it stays with tags. */
 		if (mtp_tag_return(&mtetag_pool, idx))
 			atomic64_inc(&hs.returned);
