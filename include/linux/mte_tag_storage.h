@@ -17,7 +17,9 @@
  *
  * Both run under rcu_read_lock(); unregistering waits for running callbacks. With nothing
  * registered a static key keeps the cost at a NOP. Registering fails with KASAN hardware
- * tags: they tag every kernel page, so no tag storage is ever idle.
+ * tags, which tag every kernel page, so no tag storage is ever idle, and with
+ * debug_pagealloc, which unmaps free pages from the linear map where their tag lines are
+ * cleaned.
  *
  * When a carve-out range changes role, stale dirty lines of the old role must not be written
  * back over the new one: the driver calls mte_tag_storage_inval_data() on a range about to

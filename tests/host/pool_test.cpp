@@ -116,7 +116,7 @@ protected:
 		mtp_pool_add_spare(&pool_, new_ovf());
 	}
 
-	// No spare overflow page left: an eviction past the headroom needs the atomic fallback.
+	// No spare overflow page left: an eviction past the reserve needs the atomic fallback.
 	void drop_spares()
 	{
 		while (mtp_pool_nr_spare(&pool_)) {
@@ -244,14 +244,14 @@ TEST_F(PoolTest, TagTierFirstThenOverflow)
 	mtp_owner *o = add_owner(1024);
 	std::mt19937_64 rng(1);
 	std::uint32_t slot = 0;
-	// Until only the headroom is left, data lands in the carve-out and costs no RAM.
-	while (pool_.st.tag_empty > pool_.headroom || o->st.ovf_pages == 0) {
+	// Until only the reserve is left, data lands in the carve-out and costs no RAM.
+	while (pool_.st.tag_empty > pool_.reserve || o->st.ovf_pages == 0) {
 		ASSERT_EQ(write(o, slot++, random_bytes(rng, 2000)), 0);
 		if (o->st.ovf_pages == 0) {
 			EXPECT_EQ(o->st.tag_bytes, o->st.compr_bytes);
 		}
 	}
-	EXPECT_EQ(pool_.st.tag_empty, pool_.headroom);
+	EXPECT_EQ(pool_.st.tag_empty, pool_.reserve);
 	EXPECT_GT(o->st.compr_bytes, o->st.tag_bytes);
 	EXPECT_EQ(mtp_check(&pool_), 0);
 }
@@ -264,7 +264,7 @@ TEST_F(PoolTest, SameSizedObjectsPackDensely)
 	std::mt19937_64 rng(8);
 	std::map<std::uint32_t, Expect> model;
 	std::uint32_t slot = 0;
-	while (pool_.st.tag_empty > pool_.headroom) {
+	while (pool_.st.tag_empty > pool_.reserve) {
 		auto b = random_bytes(rng, 1090);
 		ASSERT_EQ(write(o, slot, b), 0);
 		model[slot++] = {Expect::Bytes, 0, b};
@@ -447,7 +447,7 @@ TEST_F(PoolTest, EvictionWithoutSparesFallsBackToAtomicPages)
 	mtp_owner *o = add_owner(2048);
 	std::mt19937_64 rng(6);
 	auto model = fill_random(o, 400, rng);
-	// No spares at all: every eviction past the headroom needs the atomic fallback.
+	// No spares at all: every eviction past the reserve needs the atomic fallback.
 	mark_all_without_spares(true);
 	EXPECT_GT(pool_.st.evict_atomic, 0u);
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
@@ -787,7 +787,7 @@ TEST_F(PoolTest, ClosedCarveOutTakesNoObject)
 	EXPECT_EQ(mtp_check(&pool_), 0);
 }
 
-// Past every reserve (no spare, no atomic page, no headroom) an eviction drops objects: each
+// Past every reserve (no spare, no atomic page, no reserve) an eviction drops objects: each
 // is counted and its slot reads as lost, never as an empty (zero) page, until rewritten.
 TEST_F(PoolTest, LostObjectsReadAsLostNotZeros)
 {
@@ -955,4 +955,43 @@ TEST_F(PoolTest, ScribbledCarveOutCostsObjectsNeverTheKernel)
 		mtp_tag_return(&pool_, t);
 	mtp_compact(&pool_, o);
 	check_all("after compaction");
+}
+
+// Writes leave the eviction reserve alone, so that two claims of a whole 16-page block (a THP
+// each) find room with nothing to allocate: no object is lost.
+TEST_F(PoolTest, WritesLeaveTheReserveToEvictions)
+{
+	remake_pool(64, 16);
+	pool_.reserve = 2 * 16;
+	mtp_owner *o = add_owner(8192);
+	std::mt19937_64 rng(18);
+	auto model = fill_random(o, 300, rng);
+	// Tags take the free blocks; the refill work tops the reserve up with spares.
+	for (std::uint32_t block = 0; block < 64; block += 16)
+		if (pool_.tag[block].state == MTP_EMPTY)
+			mtp_tag_mark(&pool_, block, 1);
+	ASSERT_EQ(pool_.st.tag_empty, 0u);
+	while (pool_.st.spare_pages < pool_.reserve)
+		add_spare();
+	// More writes: they bring pages of their own rather than take the reserve's.
+	for (std::uint32_t s = 300; s < 500; s++) {
+		auto b = random_bytes(rng, random_len(rng));
+		ASSERT_EQ(write(o, s, b), 0);
+		model[s] = {Expect::Bytes, 0, b};
+	}
+	EXPECT_GE(pool_.st.tag_empty + pool_.st.spare_pages, pool_.reserve);
+	std::uint32_t claimed = 0;
+	g_atomic_ok = false;
+	for (std::uint32_t block = 0; block < 64 && claimed < 2; block += 16) {
+		if (pool_.tag[block].state != MTP_PACKED && pool_.tag[block].state != MTP_HUGE)
+			continue;
+		mtp_tag_mark(&pool_, block, 1);
+		claimed++;
+	}
+	EXPECT_EQ(claimed, 2u);
+	EXPECT_EQ(pool_.st.evict_lost, 0u);
+	EXPECT_EQ(pool_.st.evict_atomic, 0u);
+	for (auto &[s, e] : model)
+		EXPECT_TRUE(matches(o, s, e));
+	EXPECT_EQ(mtp_check(&pool_), 0);
 }

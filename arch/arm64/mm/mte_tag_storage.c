@@ -31,8 +31,9 @@ static DEFINE_MUTEX(tag_storage_mutex);
  * Callbacks may run before this returns: the driver must be ready for them.
  *
  * Return: 0, -EINVAL for incomplete ops, -EOPNOTSUPP when KASAN hardware tags are on (they
- * tag every kernel page, so no tag storage is ever idle), -EBUSY when a driver is
- * registered already.
+ * tag every kernel page, so no tag storage is ever idle) or debug_pagealloc is (it unmaps
+ * free pages, whose tag lines mte_tag_storage_inval_tags() must reach), -EBUSY when a
+ * driver is registered already.
  */
 int mte_tag_storage_register(const struct mte_tag_storage_ops *ops)
 {
@@ -40,7 +41,7 @@ int mte_tag_storage_register(const struct mte_tag_storage_ops *ops)
 
 	if (!ops || !ops->reserve || !ops->release)
 		return -EINVAL;
-	if (kasan_hw_tags_enabled())
+	if (kasan_hw_tags_enabled() || debug_pagealloc_enabled())
 		return -EOPNOTSUPP;
 	mutex_lock(&tag_storage_mutex);
 	if (rcu_access_pointer(tag_storage_ops)) {
@@ -132,11 +133,12 @@ EXPORT_SYMBOL_GPL(mte_tag_storage_inval_data);
  *
  * Written back later, dirty tag lines of pages that were tagged would overwrite that data:
  * clean and invalidate (DC CIGVAC) the allocation tags of the range, so that none stays in
- * the cache and the tags of a page tagged meanwhile stay right. Holes, reserved pages and
- * pages outside the linear map are skipped: the first two are never tagged (the zero page's
- * tag storage is never reused), the last cannot be reached by virtual address. Call after no
- * page of the range can be tagged without the reserve hook seeing it, and before the tag
- * storage takes data. Process context.
+ * the cache and the tags of a page tagged meanwhile stay right. Holes and offline memory,
+ * reserved pages and pages outside the linear map are skipped: the first are never tagged,
+ * reserved pages only as the zero page is (whose tag storage is never reused), and the last
+ * cannot be reached by virtual address (a reuser refuses debug_pagealloc, which unmaps every
+ * free page). Call after no page of the range can be tagged without the reserve hook seeing
+ * it, and before the tag storage takes data. Process context.
  */
 void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
 {
@@ -144,10 +146,8 @@ void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
 	struct page *page;
 
 	for (; pfn < end_pfn; pfn++) {
-		if (!pfn_valid(pfn))
-			continue;
-		page = pfn_to_page(pfn);
-		if (!PageReserved(page) && kernel_page_present(page))
+		page = pfn_to_online_page(pfn);
+		if (page && !PageReserved(page) && kernel_page_present(page))
 			flush_page_tags(page);
 		if (!(pfn % 512))
 			cond_resched();

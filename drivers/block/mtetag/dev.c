@@ -507,8 +507,8 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
  *   spare_pages                                          overflow pages kept ready (shared)
  *   meta_bytes                                           this device's slot table, the carve-out's
  *                                                        page descriptors, overflow descriptors
- *   corrupt_pages corrupt_lost                           pages whose pieces did not check out
- *                                                        against RAM, objects lost with them (shared)
+ *   corrupt_pages corrupt_lost                           pages whose pieces did not check
+ *                                                        out, objects lost with them (shared)
  */
 static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {

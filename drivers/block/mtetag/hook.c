@@ -342,15 +342,16 @@ void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned)
 /*
  * A data page whose tags are live: tagged, or its tag lock taken (tags being written). The
  * zero page's tags are cleared once at boot and read through every PROT_MTE mapping of it,
- * but it never gets PG_mte_tagged (it is mapped pte_special): its tags are always live.
+ * with or without PG_mte_tagged (user mappings never set it, a KVM guest's may): its tags are
+ * always live.
  */
 static bool page_has_tags(unsigned long pfn, bool writing_too)
 {
 	struct page *page;
 
-	if (!pfn_valid(pfn))
+	page = pfn_to_online_page(pfn);
+	if (!page)
 		return false;
-	page = pfn_to_page(pfn);
 	return is_zero_page(page) || page_mte_tagged(page) ||
 	       (writing_too && test_bit(PG_mte_lock, &page->flags));
 }
@@ -559,7 +560,7 @@ int mtetag_hook_init(void)
 	} else {
 		err = mte_tag_storage_register(&mtetag_hook_ops);
 		if (err == -EOPNOTSUPP)
-			pr_err("hardware tag-based kasan tags every kernel page: no tag storage is ever idle\n");
+			pr_err("not with hardware tag-based kasan (it tags every kernel page) or debug_pagealloc (it unmaps free pages)\n");
 		else if (err)
 			pr_err("cannot register the tag storage hook: %d\n", err);
 		if (err)

@@ -19,8 +19,6 @@
 
 #include "mtetag.h"
 
-/* Overflow pages kept ready for writes and evictions: a burst of THP tagging needs 16 each. */
-#define MTETAG_SPARES 64
 /* Default disksize: the carve-out times a typical lz4 ratio for anonymous memory. */
 #define MTETAG_DEFAULT_RATIO 4
 /* Largest disksize accepted, in multiples of RAM. */
@@ -233,6 +231,8 @@ static int __init mtetag_init(void)
 	err = mtp_pool_init(&mtetag_pool, &mtetag_pool_ops, nr_tag);
 	if (err)
 		goto unmap;
+	mtetag_pool.reserve = MTETAG_RESERVE;
+	mtetag_pool.spare_max = MTETAG_SPARES;
 	err = mtetag_hook_init();
 	if (err)
 		goto destroy_pool;

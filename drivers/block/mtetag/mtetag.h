@@ -20,8 +20,17 @@
 #define MTETAG_DATA_PAGES_PER_TAG_PAGE 32 /* 4 bits of tag per 16 bytes: 1/32 */
 /* Largest block-size in tag pages: one reserve may have to empty a whole block. */
 #define MTETAG_MAX_BLOCK_PAGES 16UL
-/* Refill spares when they and free tag pages together fall below this: evictions use both. */
-#define MTETAG_SPARES_LOW 48
+/*
+ * The eviction reserve, free tag pages and spare overflow pages together (evictions use both).
+ * One reserve empties at most one block, MTETAG_MAX_BLOCK_PAGES tag pages, each into at most
+ * one empty page. Writes leave MTETAG_RESERVE, two such claims, to evictions; the first
+ * eviction that leaves fewer than MTETAG_SPARES_LOW, one claim more, queues the refill to
+ * MTETAG_SPARES. So three claims may come before the refill work runs; past them an eviction
+ * allocates atomically, and only if that fails too it drops objects (read errors, counted).
+ */
+#define MTETAG_RESERVE (2 * MTETAG_MAX_BLOCK_PAGES)
+#define MTETAG_SPARES_LOW (MTETAG_RESERVE + MTETAG_MAX_BLOCK_PAGES)
+#define MTETAG_SPARES (MTETAG_SPARES_LOW + MTETAG_MAX_BLOCK_PAGES)
 
 /* One carve-out and the data memory whose tags it holds. */
 struct mtetag_region {

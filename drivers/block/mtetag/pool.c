@@ -243,9 +243,13 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 {
 	struct mtp_page *pg;
 
-	/* New data leaves the last @headroom free tag pages to evictions. */
+	/*
+	 * New data leaves @reserve pages, free tag pages first and spares for the rest, to
+	 * evictions: they must not fail, and run where nothing can be allocated but atomically.
+	 * Past it a write brings a page of its own (-EAGAIN: the caller adds a spare).
+	 */
 	if (!list_empty(&pool->tag_empty) && !(pool->carveout_closed && !evict) &&
-	    (evict || pool->st.tag_empty > pool->headroom)) {
+	    (evict || pool->st.tag_empty > pool->reserve)) {
 		pg = list_first_entry(&pool->tag_empty, struct mtp_page, node);
 		list_del_init(&pg->node);
 		return pg;
@@ -254,7 +258,9 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 		*err = -ENOSPC;
 		return NULL;
 	}
-	pg = list_first_entry_or_null(&pool->spare, struct mtp_page, node);
+	pg = NULL;
+	if (evict || pool->st.spare_pages + pool->st.tag_empty > pool->reserve)
+		pg = list_first_entry_or_null(&pool->spare, struct mtp_page, node);
 	if (pg) {
 		list_del_init(&pg->node);
 		pool->st.spare_pages--;
@@ -293,7 +299,7 @@ static struct mtp_page *open_page(struct mtp_pool *pool, struct mtp_owner *owner
 	return pg;
 }
 
-/* Room for a piece of @need bytes; an evicting caller may use headroom and atomic pages. */
+/* Room for a piece of @need bytes; an evicting caller may use the reserve and atomic pages. */
 static struct mtp_page *place_piece(struct mtp_pool *pool, struct mtp_owner *owner, u32 need,
 				    bool evict, int *err)
 {
@@ -499,8 +505,10 @@ static enum mtp_piece check_hdr(struct mtp_pool *pool, struct mtp_page *pg, u32 
 		return s->page == pg && s->offset == off &&
 		       head_matches(hdr, hdr->owner, hdr->slot, s) ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
 	head = obj_hdr(pool, s->page, s->offset);
-	return s->split && head_matches(head, hdr->owner, hdr->slot, s) &&
-	       find_tail_piece(pool, head, s->len, &tail_pg) == hdr ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
+	if (!s->split || !head_matches(head, hdr->owner, hdr->slot, s))
+		return MTP_PIECE_BAD;
+	return find_tail_piece(pool, head, s->len, &tail_pg) == hdr ? MTP_PIECE_LIVE :
+								      MTP_PIECE_BAD;
 }
 
 /* Whether the headers of packed page @pg account for its live pieces exactly. */
@@ -661,14 +669,16 @@ static void drop_corrupt(struct mtp_pool *pool, struct mtp_page *pg)
 
 		for (i = 0; owner && i < owner->nr_slots; i++) {
 			struct mtp_slot *s = find_slot(owner, i), old;
+			struct mtp_obj_link *link;
 
 			if (!s) {
 				i |= MTP_SLOTS_PER_CHUNK - 1; /* the whole chunk is empty */
 				continue;
 			}
-			if (s->kind != MTP_SLOT_OBJ ||
-			    (s->page != pg &&
-			     !(s->split && obj_link(obj_hdr(pool, s->page, s->offset))->page_no == no)))
+			if (s->kind != MTP_SLOT_OBJ)
+				continue;
+			link = s->split ? obj_link(obj_hdr(pool, s->page, s->offset)) : NULL;
+			if (s->page != pg && !(link && link->page_no == no))
 				continue;
 			old = *s;
 			s->kind = MTP_SLOT_LOST;
@@ -699,7 +709,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	memset(pool, 0, sizeof(*pool));
 	spin_lock_init(&pool->lock);
 	pool->ops = ops;
-	pool->headroom = 4;
+	pool->reserve = 4;
 	pool->spare_max = 64;
 	pool->split = true;
 	pool->next_ovf_no = MTP_OVF_NO_FIRST;
@@ -1112,8 +1122,8 @@ void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 }
 
 /*
- * Cannot happen while headroom or spares last; counted, and the slot reads as an error until
- * it is written or discarded again, never as zeros.
+ * Cannot happen while the reserve lasts (see struct mtp_pool); counted, and the slot reads
+ * as an error until it is written or discarded again, never as zeros.
  */
 static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 		     struct mtp_page *busy)
@@ -1616,7 +1626,9 @@ int mtp_check(struct mtp_pool *pool)
 			head = obj_hdr(pool, s->page, s->offset);
 			tag_bytes += is_tag_page(s->page) ? head->len : 0;
 			if (!err && (head->flags & MTP_OBJ_LINKED)) {
-				struct mtp_page *tail_pg = page_by_no(pool, obj_link(head)->page_no);
+				struct mtp_page *tail_pg;
+
+				tail_pg = page_by_no(pool, obj_link(head)->page_no);
 
 				if (!tail_pg) {
 					err = -5;

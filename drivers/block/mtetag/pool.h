@@ -251,7 +251,7 @@ struct mtp_pool_ops {
 	/* Free an overflow page and its descriptor; called under pool->lock, must not sleep. */
 	void (*free_overflow)(struct mtp_page *page);
 	/*
-	 * Last resort of an eviction that found neither headroom nor a spare: a page from an
+	 * Last resort of an eviction that found no free tag page and no spare: a page from an
 	 * allocation that cannot sleep (GFP_ATOMIC), or NULL. Called under pool->lock.
 	 */
 	struct mtp_page *(*alloc_atomic)(void);
@@ -290,7 +290,12 @@ struct mtp_pool {
 	u32 nr_tag;
 	u32 nr_maps;
 	struct mtp_tag_map maps[MTP_MAX_TAG_MAPS];     /* where the carve-out is mapped */
-	u32 headroom;                                  /* empty tag pages kept for evictions */
+	/*
+	 * Free tag pages and spares together that writes leave to evictions, which must never
+	 * fail: an eviction needs at most one empty page per page it empties, so the reserve is
+	 * sized by the owner of the pool for the claims that can come before it is refilled.
+	 */
+	u32 reserve;
 	u32 spare_max;                                 /* spares + free tag pages to keep */
 	bool split;                                    /* objects may be split (the default) */
 	bool carveout_closed;                          /* no new object in a tag page */

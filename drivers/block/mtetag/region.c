@@ -195,7 +195,8 @@ int mtetag_discover(const char *param)
 	/* Of two regions that overlap, firmware got one wrong and cannot say which: refuse both. */
 	for (i = 0; i < n; i++)
 		for (j = 0; j < n; j++)
-			if (i != j && ok[i] && found[j].tag_size && regions_overlap(&found[i], &found[j]))
+			if (i != j && ok[i] && found[j].tag_size &&
+			    regions_overlap(&found[i], &found[j]))
 				ok[i] = !reject(&found[i], "overlaps %s", found[j].name);
 	for (i = 0; i < n; i++)
 		if (ok[i])
