@@ -312,30 +312,39 @@ TEST_F(PoolTest, EvictionMovesEachPieceOfASplitObject)
 // Without splitting (the negative control's mode) every object stays whole: 2 x 1.5 KiB a page.
 // Once the carve-out is full, rewrites keep freeing room in it; overflow pages must still
 // take new objects and split pieces into their tails, or their free tails are RAM for nothing.
+// Rewrites keep the overflow tier dense: averaged over four runs (one run's figure depends on
+// where its last squeezes fell), and no run far below.
 TEST_F(PoolTest, OverflowStaysDenseUnderRewrites)
 {
-	mtp_owner *o = add_owner(4096);
-	std::mt19937_64 rng(12);
-	std::map<std::uint32_t, Expect> model;
-	auto len = [&] { return 600 + std::uint32_t(rng() % 1400); };
-	std::uint32_t slots = 0;
-	while (o->st.ovf_pages < 64) {
-		auto b = random_bytes(rng, len());
-		ASSERT_EQ(write(o, slots, b), 0);
-		model[slots++] = {Expect::Bytes, 0, b};
+	double sum = 0;
+	for (int seed = 1; seed <= 4; seed++) {
+		mtp_owner *o = add_owner(4096);
+		std::mt19937_64 rng(seed);
+		std::map<std::uint32_t, Expect> model;
+		auto len = [&] { return 600 + std::uint32_t(rng() % 1400); };
+		std::uint32_t slots = 0;
+		while (o->st.ovf_pages < 64) {
+			auto b = random_bytes(rng, len());
+			ASSERT_EQ(write(o, slots, b), 0);
+			model[slots++] = {Expect::Bytes, 0, b};
+		}
+		for (int i = 0; i < 20000; i++) {
+			std::uint32_t slot = rng() % slots;
+			auto b = random_bytes(rng, len());
+			ASSERT_EQ(write(o, slot, b), 0);
+			model[slot] = {Expect::Bytes, 0, b};
+		}
+		double ovf_fill = double(o->st.compr_bytes - o->st.tag_bytes) /
+				  double(o->st.ovf_pages * MTP_PAGE_SIZE);
+		EXPECT_GE(ovf_fill, 0.9) << "seed " << seed;
+		sum += ovf_fill;
+		for (auto &[s, e] : model)
+			EXPECT_TRUE(matches(o, s, e));
+		EXPECT_EQ(mtp_check(&pool_), 0);
+		mtp_owner_destroy(&pool_, o);
+		owners_.pop_back();
 	}
-	for (int i = 0; i < 20000; i++) {
-		std::uint32_t slot = rng() % slots;
-		auto b = random_bytes(rng, len());
-		ASSERT_EQ(write(o, slot, b), 0);
-		model[slot] = {Expect::Bytes, 0, b};
-	}
-	double ovf_fill = double(o->st.compr_bytes - o->st.tag_bytes) /
-			  double(o->st.ovf_pages * MTP_PAGE_SIZE);
-	EXPECT_GE(ovf_fill, 0.93) << "overflow pages " << o->st.ovf_pages;
-	for (auto &[s, e] : model)
-		EXPECT_TRUE(matches(o, s, e));
-	EXPECT_EQ(mtp_check(&pool_), 0);
+	EXPECT_GE(sum / 4, 0.93);
 }
 
 TEST_F(PoolTest, NoSplitKeepsObjectsWhole)

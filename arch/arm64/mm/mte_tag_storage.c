@@ -133,12 +133,12 @@ EXPORT_SYMBOL_GPL(mte_tag_storage_inval_data);
  *
  * Written back later, dirty tag lines of pages that were tagged would overwrite that data:
  * clean and invalidate (DC CIGVAC) the allocation tags of the range, so that none stays in
- * the cache and the tags of a page tagged meanwhile stay right. Holes and offline memory,
- * reserved pages and pages outside the linear map are skipped: the first are never tagged,
- * reserved pages only as the zero page is (whose tag storage is never reused), and the last
- * cannot be reached by virtual address (a reuser refuses debug_pagealloc, which unmaps every
- * free page). Call after no page of the range can be tagged without the reserve hook seeing
- * it, and before the tag storage takes data. Process context.
+ * the cache and the tags of a page tagged meanwhile stay right. Holes, reserved pages and
+ * pages outside the linear map are skipped: holes are never tagged, reserved pages only as
+ * the zero page is (whose tag storage is never reused), and the last cannot be reached by
+ * virtual address (a reuser refuses debug_pagealloc, which unmaps every free page). Call
+ * after no page of the range can be tagged without the reserve hook seeing it, and before
+ * the tag storage takes data. Process context.
  */
 void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
 {
@@ -146,8 +146,10 @@ void mte_tag_storage_inval_tags(unsigned long pfn, unsigned long nr)
 	struct page *page;
 
 	for (; pfn < end_pfn; pfn++) {
-		page = pfn_to_online_page(pfn);
-		if (page && !PageReserved(page) && kernel_page_present(page))
+		if (!pfn_valid(pfn))
+			continue;
+		page = pfn_to_page(pfn);
+		if (!PageReserved(page) && kernel_page_present(page))
 			flush_page_tags(page);
 		if (!(pfn % 512))
 			cond_resched();

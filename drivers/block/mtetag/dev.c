@@ -73,8 +73,11 @@ static int write_page(struct mtetag_dev *mt, struct page *page, u32 index)
 		else
 			err = mtp_write(&mtetag_pool, &mt->owner, index, s->buffer, len);
 		mtetag_stream_put(&mt->comp);
-		/* The pool needs a page of RAM: get one where sleeping is allowed, then retry. */
-	} while (err == -EAGAIN && !mtetag_refill_spares(GFP_NOIO));
+		/*
+		 * The pool needs a page of RAM that is not the eviction reserve's: get one where
+		 * sleeping is allowed and retry; no page is an error, not another round.
+		 */
+	} while (err == -EAGAIN && !mtetag_add_spare(GFP_NOIO));
 	kunmap_local(mem);
 	return err;
 }

@@ -349,9 +349,9 @@ static bool page_has_tags(unsigned long pfn, bool writing_too)
 {
 	struct page *page;
 
-	page = pfn_to_online_page(pfn);
-	if (!page)
+	if (!pfn_valid(pfn))
 		return false;
+	page = pfn_to_page(pfn);
 	return is_zero_page(page) || page_mte_tagged(page) ||
 	       (writing_too && test_bit(PG_mte_lock, &page->flags));
 }

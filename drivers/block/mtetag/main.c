@@ -125,6 +125,22 @@ bool mtetag_spares_low(void)
 }
 
 /**
+ * mtetag_add_spare() - give the pool one more overflow page, for a write it asked one of
+ * @gfp: allocation flags of the caller's context
+ *
+ * Return: 0, or -ENOMEM when no page could be allocated.
+ */
+int mtetag_add_spare(gfp_t gfp)
+{
+	struct mtp_page *page = alloc_overflow_page(gfp);
+
+	if (!page)
+		return -ENOMEM;
+	mtp_pool_add_spare(&mtetag_pool, page);
+	return 0;
+}
+
+/**
  * mtetag_refill_spares() - top up the pool's spare overflow pages
  * @gfp: allocation flags of the caller's context
  *

@@ -83,6 +83,7 @@ void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned);
 void mtetag_tag_page_to_tags(struct mtp_pool *pool, void *addr);
 void mtetag_block_to_pool(struct mtp_pool *pool, u32 first, u32 nr);
 int mtetag_refill_spares(gfp_t gfp);
+int mtetag_add_spare(gfp_t gfp);
 bool mtetag_spares_low(void);
 u64 mtetag_default_disksize(void);
 u64 mtetag_max_disksize(void);

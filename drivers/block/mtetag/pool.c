@@ -25,31 +25,21 @@ static struct mtp_obj_hdr *obj_hdr(const struct mtp_pool *pool, struct mtp_page 
 	return (struct mtp_obj_hdr *)(page_addr(pool, pg) + offset);
 }
 
-static struct mtp_obj_link *obj_link(struct mtp_obj_hdr *hdr)
-{
-	return (struct mtp_obj_link *)(hdr + 1);
-}
-
-static u32 meta_size(u8 flags)
-{
-	return sizeof(struct mtp_obj_hdr) +
-	       (flags & MTP_OBJ_LINKED ? sizeof(struct mtp_obj_link) : 0);
-}
-
 static u8 *piece_data(struct mtp_obj_hdr *hdr)
 {
-	return (u8 *)hdr + meta_size(hdr->flags);
+	return (u8 *)(hdr + 1);
 }
 
 /* Bytes a piece of @len payload bytes takes in its page. */
-static u32 footprint(u8 flags, u32 len)
+static u32 footprint(u32 len)
 {
-	return meta_size(flags) + ALIGN(len, MTP_OBJ_ALIGN);
+	return sizeof(struct mtp_obj_hdr) + ALIGN(len, MTP_OBJ_ALIGN);
 }
 
+/* What a header says its piece takes: to be checked before it is believed. */
 static u32 piece_footprint(const struct mtp_obj_hdr *hdr)
 {
-	return footprint(hdr->flags, hdr->len);
+	return footprint(hdr->len);
 }
 
 static bool is_tag_page(const struct mtp_page *pg)
@@ -57,38 +47,40 @@ static bool is_tag_page(const struct mtp_page *pg)
 	return pg->carveout;
 }
 
-static struct list_head *ovf_chain(struct mtp_pool *pool, u64 no)
+static struct list_head *ovf_chain(struct mtp_pool *pool, u32 no)
 {
-	return &pool->ovf_hash[(no * 0x9e3779b97f4a7c15ull) >> (64 - MTP_OVF_HASH_BITS)];
+	return &pool->ovf_hash[(u32)(no * 0x9e3779b9u) >> (32 - MTP_OVF_HASH_BITS)];
 }
 
-/* An overflow page comes into use: number it, so that a link can name it. */
-static void ovf_number(struct mtp_pool *pool, struct mtp_page *pg)
-{
-	struct mtp_ovf_page *ovf = mtp_to_ovf(pg);
-
-	ovf->no = pool->next_ovf_no++;
-	list_add(&ovf->hash, ovf_chain(pool, ovf->no));
-}
-
-static u64 page_no(struct mtp_pool *pool, struct mtp_page *pg)
-{
-	return is_tag_page(pg) ? (u64)(pg - pool->tag) : mtp_to_ovf(pg)->no;
-}
-
-/* The page in use under number @no; NULL when a link read from a page is garbage. */
-static struct mtp_page *page_by_no(struct mtp_pool *pool, u64 no)
+/* The page in use under number @no, or NULL. */
+static struct mtp_page *page_by_no(struct mtp_pool *pool, u32 no)
 {
 	struct mtp_ovf_page *ovf;
 
 	if (no < pool->nr_tag)
 		return &pool->tag[no];
-	if (no < MTP_OVF_NO_FIRST)
-		return NULL;
 	list_for_each_entry(ovf, ovf_chain(pool, no), hash)
 		if (ovf->no == no)
 			return &ovf->pg;
 	return NULL;
+}
+
+/* An overflow page comes into use: a number no page in use has, so that a slot can name it. */
+static void ovf_number(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	struct mtp_ovf_page *ovf = mtp_to_ovf(pg);
+
+	do {
+		ovf->no = pool->next_ovf_no++;
+		if (pool->next_ovf_no < pool->nr_tag)
+			pool->next_ovf_no = pool->nr_tag; /* wrapped */
+	} while (ovf->no < pool->nr_tag || page_by_no(pool, ovf->no));
+	list_add(&ovf->hash, ovf_chain(pool, ovf->no));
+}
+
+static u32 page_no(struct mtp_pool *pool, struct mtp_page *pg)
+{
+	return is_tag_page(pg) ? (u32)(pg - pool->tag) : mtp_to_ovf(pg)->no;
 }
 
 /* A slot of @owner, or NULL when its chunk of the table was never written: an empty slot. */
@@ -326,25 +318,23 @@ static struct mtp_obj_hdr *append_piece(struct mtp_pool *pool, struct mtp_owner 
 	hdr->owner = owner->id;
 	hdr->flags = flags;
 	memcpy(piece_data(hdr), data, len);
-	pg->tail += footprint(flags, len);
-	pg->live += footprint(flags, len);
+	pg->tail += footprint(len);
+	pg->live += footprint(len);
 	pg->nr_live++;
 	relist(pool, pg);
 	count_piece(owner, pg, len, 1);
 	return hdr;
 }
 
-/* The one reference to a piece: its slot for a head or whole object, its head's link else. */
+/* The one reference to a checked piece, in its slot: where the head or the tail now is. */
 static void repoint(struct mtp_pool *pool, struct mtp_obj_hdr *hdr, struct mtp_page *pg,
 		    u32 offset)
 {
 	struct mtp_slot *s = slot_of(pool->owners[hdr->owner], hdr->slot);
 
 	if (hdr->flags & MTP_OBJ_TAIL) {
-		struct mtp_obj_link *link = obj_link(obj_hdr(pool, s->page, s->offset));
-
-		link->page_no = page_no(pool, pg);
-		link->offset = offset;
+		s->tail_page = page_no(pool, pg);
+		s->tail_offset = offset;
 	} else {
 		s->page = pg;
 		s->offset = offset;
@@ -381,7 +371,7 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	struct mtp_slot *s = slot_of(owner, slot);
 	struct mtp_page *pg, *head_pg;
 	struct mtp_obj_hdr *head, *tail;
-	u32 need = footprint(0, len), head_len;
+	u32 need = footprint(len), head_len;
 	int err = 0;
 
 	pg = find_fit(pool, owner, need);
@@ -394,10 +384,10 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 			return err;
 		goto whole;
 	}
-	head_len = MTP_PAGE_SIZE - head_pg->tail - meta_size(MTP_OBJ_LINKED);
+	head_len = MTP_PAGE_SIZE - head_pg->tail - sizeof(struct mtp_obj_hdr);
 	/* Off the lists while the tail piece looks for a page, so it lands elsewhere. */
 	list_del_init(&head_pg->node);
-	pg = place_piece(pool, owner, footprint(MTP_OBJ_TAIL, len - head_len), false, &err);
+	pg = place_piece(pool, owner, footprint(len - head_len), false, &err);
 	if (!pg) {
 		relist(pool, head_pg);
 		return err;
@@ -405,9 +395,9 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	tail = append_piece(pool, owner, pg, slot, MTP_OBJ_TAIL, (const u8 *)buf + head_len,
 			    len - head_len);
 	head = append_piece(pool, owner, head_pg, slot, MTP_OBJ_LINKED, buf, head_len);
-	obj_link(head)->page_no = page_no(pool, pg);
-	obj_link(head)->offset = (u8 *)tail - page_addr(pool, pg);
-	obj_link(head)->reserved = 0;
+	s->tail_page = page_no(pool, pg);
+	s->tail_offset = (u8 *)tail - page_addr(pool, pg);
+	s->head_len = head_len;
 	pg = head_pg;
 	s->split = 1;
 	goto named;
@@ -448,48 +438,29 @@ static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hd
 	return s && s->kind == MTP_SLOT_OBJ ? s : NULL;
 }
 
-/* Whether the header at a slot's head spot is still what slot @slot of @owner wrote there. */
-static bool head_matches(const struct mtp_obj_hdr *hdr, u8 owner, u32 slot,
-			 const struct mtp_slot *s)
+/* Payload bytes of the head (or only) piece of object slot @s; the tail has the rest. */
+static u32 head_len_of(const struct mtp_slot *s)
 {
-	return hdr->owner == owner && hdr->slot == slot &&
-	       hdr->flags == (s->split ? MTP_OBJ_LINKED : 0) &&
-	       (s->split ? hdr->len && hdr->len < s->len : hdr->len == s->len);
+	return s->split ? s->head_len : s->len;
 }
 
-/*
- * The tail piece the link of split head @head names, checked against RAM: a packed page in
- * use, a tail header of the head's owner and slot inside the page's used part, lengths that
- * add up to @len. NULL when the carve-out garbled the link or the tail.
- */
-static struct mtp_obj_hdr *find_tail_piece(struct mtp_pool *pool, struct mtp_obj_hdr *head,
-					   u32 len, struct mtp_page **tail_pg)
+/* The tail piece of split object slot @s, where RAM says it is. */
+static struct mtp_obj_hdr *tail_of(struct mtp_pool *pool, const struct mtp_slot *s,
+				   struct mtp_page **tail_pg)
 {
-	struct mtp_obj_link *link = obj_link(head);
-	struct mtp_page *pg = page_by_no(pool, link->page_no);
-	u32 off = link->offset;
-	struct mtp_obj_hdr *tail;
-
-	if (!pg || pg->state != MTP_PACKED || off % MTP_OBJ_ALIGN || off >= pg->tail)
-		return NULL;
-	tail = obj_hdr(pool, pg, off);
-	if (tail->flags != MTP_OBJ_TAIL || tail->owner != head->owner || tail->slot != head->slot ||
-	    (u32)head->len + tail->len != len || off + piece_footprint(tail) > pg->tail)
-		return NULL;
-	*tail_pg = pg;
-	return tail;
+	*tail_pg = page_by_no(pool, s->tail_page);
+	return obj_hdr(pool, *tail_pg, s->tail_offset);
 }
 
 enum mtp_piece { MTP_PIECE_LIVE, MTP_PIECE_DEAD, MTP_PIECE_BAD };
 
 /*
- * What the header at @off of packed page @pg is, before anything trusts it: inside the used
- * part, and when live, the very piece its slot (a tail: its head's link) names.
+ * What the header at @off of packed page @pg is, before a walk steps by it: inside the used
+ * part, and when live, the very piece its slot names, of the length the slot says.
  */
 static enum mtp_piece check_hdr(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 {
-	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off), *head;
-	struct mtp_page *tail_pg;
+	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off);
 	struct mtp_slot *s;
 
 	if ((hdr->flags & ~(MTP_OBJ_DEAD | MTP_OBJ_LINKED | MTP_OBJ_TAIL)) ||
@@ -503,12 +474,10 @@ static enum mtp_piece check_hdr(struct mtp_pool *pool, struct mtp_page *pg, u32 
 		return MTP_PIECE_BAD;
 	if (!(hdr->flags & MTP_OBJ_TAIL))
 		return s->page == pg && s->offset == off &&
-		       head_matches(hdr, hdr->owner, hdr->slot, s) ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
-	head = obj_hdr(pool, s->page, s->offset);
-	if (!s->split || !head_matches(head, hdr->owner, hdr->slot, s))
-		return MTP_PIECE_BAD;
-	return find_tail_piece(pool, head, s->len, &tail_pg) == hdr ? MTP_PIECE_LIVE :
-								      MTP_PIECE_BAD;
+		       hdr->flags == (s->split ? MTP_OBJ_LINKED : 0) &&
+		       hdr->len == head_len_of(s) ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
+	return s->split && s->tail_page == page_no(pool, pg) && s->tail_offset == off &&
+	       hdr->len == s->len - s->head_len ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
 }
 
 /* Whether the headers of packed page @pg account for its live pieces exactly. */
@@ -531,8 +500,6 @@ static bool walk_checks_out(struct mtp_pool *pool, struct mtp_page *pg)
 	}
 	return live == pg->live && nr == pg->nr_live;
 }
-
-static void drop_corrupt(struct mtp_pool *pool, struct mtp_page *pg);
 
 /* An empty page goes back to the free tag list, the spare list or the page allocator. */
 static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
@@ -560,15 +527,16 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 
 /*
  * Close the holes of a packed page, rewriting the references of the pieces that move. A page
- * whose headers do not account for its pieces loses them and is emptied instead.
+ * whose headers do not account for its pieces is set aside for drop_corrupt_pages() instead,
+ * off the lists: no piece lands there any more.
  */
 static void squeeze(struct mtp_pool *pool, struct mtp_page *pg)
 {
 	u32 off = 0, dst = 0;
 
 	if (!walk_checks_out(pool, pg)) {
-		drop_corrupt(pool, pg);
-		release_page(pool, pg);
+		list_del_init(&pg->node);
+		list_add_tail(&pg->node, &pool->corrupt);
 		return;
 	}
 	while (off < pg->tail) {
@@ -588,20 +556,19 @@ static void squeeze(struct mtp_pool *pool, struct mtp_page *pg)
 	relist(pool, pg);
 }
 
-static void kill_piece(struct mtp_owner *owner, struct mtp_page *pg, struct mtp_obj_hdr *hdr)
+/* A piece of @len payload bytes dies: its size comes from RAM, whatever its header says. */
+static void kill_piece(struct mtp_owner *owner, struct mtp_page *pg, struct mtp_obj_hdr *hdr,
+		       u32 len)
 {
 	hdr->flags |= MTP_OBJ_DEAD;
-	pg->live -= piece_footprint(hdr);
+	pg->live -= footprint(len);
 	pg->nr_live--;
-	count_piece(owner, pg, hdr->len, -1);
+	count_piece(owner, pg, len, -1);
 }
 
 /* After pieces died in @pg: free it when empty, squeeze it when holes add up. */
 static void settle(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_page *pg)
 {
-	/* drop_corrupt() walks slots, not pages: pages it empties wait for their next walk. */
-	if (pool->dropping_corrupt)
-		return;
 	if (!pg->nr_live) {
 		release_page(pool, pg);
 	} else if ((u32)(pg->tail - pg->live) >= MTP_SQUEEZE_GARBAGE) {
@@ -611,16 +578,15 @@ static void settle(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_pa
 }
 
 /*
- * Drop the object an old copy of slot @slot named; the slot itself may name a new one already.
+ * Drop the object an old copy of a slot named; the slot itself may name a new one already.
  * Pieces in @busy (a page being emptied by the caller) only die: the caller resets the page.
- * Pieces whose headers the carve-out garbled are left alone: the next walk of their page
- * finds it does not add up.
+ * Where the pieces are and what they take comes from the slot: a garbled header changes
+ * neither, and the next walk of its page finds it.
  */
-static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
-		     struct mtp_slot old, struct mtp_page *busy)
+static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_slot old,
+		     struct mtp_page *busy)
 {
 	struct mtp_page *pg = old.page, *tail_pg = NULL;
-	struct mtp_obj_hdr *hdr, *tail;
 
 	if (old.kind == MTP_SLOT_SAME)
 		owner->st.same_pages--;
@@ -636,15 +602,12 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 		return;
 	}
 	/* Both pieces die before either page is settled: a squeeze would move the other. */
-	hdr = obj_hdr(pool, pg, old.offset);
-	if (!head_matches(hdr, owner->id, slot, &old))
-		return;
 	if (old.split) {
-		tail = find_tail_piece(pool, hdr, old.len, &tail_pg);
-		if (tail)
-			kill_piece(owner, tail_pg, tail);
+		struct mtp_obj_hdr *tail = tail_of(pool, &old, &tail_pg);
+
+		kill_piece(owner, tail_pg, tail, old.len - old.head_len);
 	}
-	kill_piece(owner, pg, hdr);
+	kill_piece(owner, pg, obj_hdr(pool, pg, old.offset), head_len_of(&old));
 	if (pg != busy)
 		settle(pool, owner, pg);
 	if (tail_pg && tail_pg != pg && tail_pg != busy)
@@ -652,41 +615,50 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 }
 
 /*
- * The pieces of @pg do not add up: the carve-out was written behind the pool's back. Every
- * object with a piece in @pg is lost (it reads as an I/O error, never as what is there now),
- * found from RAM: the slots that name @pg, and the heads whose link does. The caller resets
- * @pg. Rare and bounded by the slots in use, like a device reset.
+ * The headers of @pg do not account for its pieces: the carve-out was written behind the
+ * pool's back. Every object with a piece in @pg is lost (it reads as an I/O error, never as
+ * what is there now), found from the slots. The caller resets @pg. Rare, and bounded by the
+ * slots in use, like a device reset.
  */
 static void drop_corrupt(struct mtp_pool *pool, struct mtp_page *pg)
 {
-	u64 no = page_no(pool, pg);
-	u32 o, i;
+	u32 no = page_no(pool, pg), o, i;
 
 	pool->st.corrupt_pages++;
-	pool->dropping_corrupt = true;
 	for (o = 0; o < MTP_MAX_OWNERS; o++) {
 		struct mtp_owner *owner = pool->owners[o];
 
 		for (i = 0; owner && i < owner->nr_slots; i++) {
 			struct mtp_slot *s = find_slot(owner, i), old;
-			struct mtp_obj_link *link;
 
 			if (!s) {
 				i |= MTP_SLOTS_PER_CHUNK - 1; /* the whole chunk is empty */
 				continue;
 			}
-			if (s->kind != MTP_SLOT_OBJ)
-				continue;
-			link = s->split ? obj_link(obj_hdr(pool, s->page, s->offset)) : NULL;
-			if (s->page != pg && !(link && link->page_no == no))
+			if (s->kind != MTP_SLOT_OBJ ||
+			    (s->page != pg && !(s->split && s->tail_page == no)))
 				continue;
 			old = *s;
 			s->kind = MTP_SLOT_LOST;
-			drop_obj(pool, owner, i, old, pg);
+			drop_obj(pool, owner, old, pg);
 			pool->st.corrupt_lost++;
 		}
 	}
-	pool->dropping_corrupt = false;
+}
+
+/*
+ * Empty the pages squeeze() set aside, at the end of an operation rather than inside the
+ * drop that found them: a drop holds pages its caller settles next.
+ */
+static void drop_corrupt_pages(struct mtp_pool *pool)
+{
+	struct mtp_page *pg;
+
+	while ((pg = list_first_entry_or_null(&pool->corrupt, struct mtp_page, node))) {
+		list_del_init(&pg->node);
+		drop_corrupt(pool, pg);
+		release_page(pool, pg);
+	}
 }
 
 /**
@@ -702,17 +674,17 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	u32 i;
 
 	BUILD_BUG_ON(sizeof(struct mtp_obj_hdr) != MTP_OBJ_ALIGN);
-	/* 16 bytes a slot: the slot table costs RAM/256; offset takes 14 bits, len 15. */
-	BUILD_BUG_ON(sizeof(struct mtp_slot) != 16);
+	/* 24 bytes a slot, the table RAM/170 of what is stored; offset takes 14 bits, len 15. */
+	BUILD_BUG_ON(sizeof(struct mtp_slot) != 24);
 	BUILD_BUG_ON(MTP_PAGE_SHIFT > 14);
-	BUILD_BUG_ON(sizeof(struct mtp_obj_link) % MTP_OBJ_ALIGN);
 	memset(pool, 0, sizeof(*pool));
 	spin_lock_init(&pool->lock);
 	pool->ops = ops;
 	pool->reserve = 4;
 	pool->spare_max = 64;
 	pool->split = true;
-	pool->next_ovf_no = MTP_OVF_NO_FIRST;
+	pool->next_ovf_no = nr_tag_pages;
+	INIT_LIST_HEAD(&pool->corrupt);
 	for (i = 0; i < ARRAY_SIZE(pool->ovf_hash); i++)
 		INIT_LIST_HEAD(&pool->ovf_hash[i]);
 	INIT_LIST_HEAD(&pool->tag_empty);
@@ -930,19 +902,12 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 			struct mtp_slot old = chunk[i];
 
 			chunk[i].kind = MTP_SLOT_EMPTY;
-			drop_obj(pool, owner, c * MTP_SLOTS_PER_CHUNK + i, old, NULL);
+			drop_obj(pool, owner, old, NULL);
 		}
+		drop_corrupt_pages(pool);
 		spin_unlock_irqrestore(&pool->lock, flags);
 	}
 	spin_lock_irqsave(&pool->lock, flags);
-	/* Overflow pages with pieces nobody names: left by a garbled carve-out (drop_obj()). */
-	for (c = 0; c < MTP_NR_BUCKETS; c++) {
-		struct mtp_page *pg;
-
-		while ((pg = list_first_entry_or_null(&owner->ovf_buckets[c], struct mtp_page,
-						      node)))
-			release_page(pool, pg);
-	}
 	pool->owners[owner->id] = NULL;
 	spin_unlock_irqrestore(&pool->lock, flags);
 	for (c = 0; c < nr_dir; c++)
@@ -995,7 +960,8 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 		s->csum = csum;
 		owner->st.compr_bytes += len;
 		owner->st.nr_objects++;
-		drop_obj(pool, owner, slot, old, NULL);
+		drop_obj(pool, owner, old, NULL);
+		drop_corrupt_pages(pool);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return err;
@@ -1020,7 +986,8 @@ static bool replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 			s->fill = fill;
 			owner->st.same_pages++;
 		}
-		drop_obj(pool, owner, slot, old, NULL);
+		drop_obj(pool, owner, old, NULL);
+		drop_corrupt_pages(pool);
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return s;
@@ -1044,26 +1011,17 @@ int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64
 }
 
 /*
- * Copy out the @s->len bytes of an object. Lengths and the split come from RAM and copies stay
- * inside their page: a header the carve-out garbled costs this object (its checksum fails),
- * not a read or write past a page or @buf.
+ * Copy out the @s->len bytes of an object from where the slot says its pieces are: what the
+ * carve-out did to them shows in the checksum, never in where or how much is copied.
  */
 static void read_pieces(struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf)
 {
-	u32 meta = meta_size(s->split ? MTP_OBJ_LINKED : 0), len = s->len, head_len = len;
-	struct mtp_obj_hdr *head = obj_hdr(pool, s->page, s->offset), *tail;
+	u32 head_len = head_len_of(s);
 	struct mtp_page *tail_pg;
 
+	memcpy(buf, piece_data(obj_hdr(pool, s->page, s->offset)), head_len);
 	if (s->split)
-		head_len = min_t(u32, head->len, len);
-	head_len = min_t(u32, head_len,
-			 MTP_PAGE_SIZE - min_t(u32, s->offset + meta, MTP_PAGE_SIZE));
-	memcpy(buf, (u8 *)head + meta, head_len);
-	if (!s->split || head_len == len)
-		return;
-	tail = find_tail_piece(pool, head, len, &tail_pg);
-	if (tail)
-		memcpy(buf + head_len, piece_data(tail), len - head_len);
+		memcpy(buf + head_len, piece_data(tail_of(pool, s, &tail_pg)), s->len - head_len);
 }
 
 /**
@@ -1131,7 +1089,7 @@ static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 	struct mtp_slot old = *slot_of(owner, slot);
 
 	slot_of(owner, slot)->kind = MTP_SLOT_LOST;
-	drop_obj(pool, owner, slot, old, busy);
+	drop_obj(pool, owner, old, busy);
 	pool->st.evict_lost++;
 }
 
@@ -1252,6 +1210,7 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
 	spin_lock_irqsave(&pool->lock, flags);
 	atomic64_or(pages, &pg->tag_word);
 	moved = claim_block(pool, tag_index);
+	drop_corrupt_pages(pool);
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return moved;
 }
@@ -1355,6 +1314,7 @@ void mtp_claim_all(struct mtp_pool *pool)
 		spin_lock_irqsave(&pool->lock, flags);
 		if (pool->tag[i].state != MTP_TAGS)
 			claim_block(pool, i);
+		drop_corrupt_pages(pool);
 		spin_unlock_irqrestore(&pool->lock, flags);
 	}
 }
@@ -1485,49 +1445,15 @@ u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 		done++;
 	}
 	owner->st.squeezed += done;
+	drop_corrupt_pages(pool);
 	spin_unlock_irqrestore(&pool->lock, flags);
 	return done;
 }
 
 /* Head and tail of a split object name each other and add up to the slot's length. */
-static bool pieces_agree(const struct mtp_pool *pool, struct mtp_slot *s,
-			 struct mtp_obj_hdr *head, struct mtp_page *tail_pg, u32 tail_off)
-{
-	struct mtp_obj_hdr *tail;
-
-	if (tail_pg->state != MTP_PACKED || tail_off >= tail_pg->tail)
-		return false;
-	tail = obj_hdr(pool, tail_pg, tail_off);
-	return tail->flags == MTP_OBJ_TAIL && tail->slot == head->slot &&
-	       tail->owner == head->owner && head->len + tail->len == s->len;
-}
-
 static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 {
-	struct mtp_obj_hdr *hdr = obj_hdr(pool, pg, off), *head;
-	struct mtp_slot *s = piece_slot(pool, hdr);
-	struct mtp_obj_link *link;
-	struct mtp_page *tail_pg;
-
-	if (!s)
-		return -4;
-	if (hdr->flags & MTP_OBJ_TAIL) {
-		if (s->page->state != MTP_PACKED)
-			return -5;
-		head = obj_hdr(pool, s->page, s->offset);
-		link = obj_link(head);
-		if (head->flags != MTP_OBJ_LINKED || link->page_no != page_no(pool, pg) ||
-		    link->offset != off)
-			return -5;
-		return pieces_agree(pool, s, head, pg, off) ? 0 : -5;
-	}
-	if (s->page != pg || s->offset != off)
-		return -5;
-	if (!(hdr->flags & MTP_OBJ_LINKED))
-		return hdr->len == s->len ? 0 : -5;
-	link = obj_link(hdr);
-	tail_pg = page_by_no(pool, link->page_no);
-	return tail_pg && pieces_agree(pool, s, hdr, tail_pg, link->offset) ? 0 : -5;
+	return check_hdr(pool, pg, off) == MTP_PIECE_LIVE ? 0 : -5;
 }
 
 static int check_page(struct mtp_pool *pool, struct mtp_page *pg)
@@ -1604,7 +1530,6 @@ int mtp_check(struct mtp_pool *pool)
 			continue;
 		for (i = 0; i < owner->nr_slots && !err; i++) {
 			struct mtp_slot *s = find_slot(owner, i);
-			struct mtp_obj_hdr *head;
 
 			if (!s) {
 				i |= MTP_SLOTS_PER_CHUNK - 1; /* the whole chunk is empty */
@@ -1623,18 +1548,15 @@ int mtp_check(struct mtp_pool *pool)
 				tag_bytes += is_tag_page(s->page) ? s->len : 0;
 				continue;
 			}
-			head = obj_hdr(pool, s->page, s->offset);
-			tag_bytes += is_tag_page(s->page) ? head->len : 0;
-			if (!err && (head->flags & MTP_OBJ_LINKED)) {
-				struct mtp_page *tail_pg;
-
-				tail_pg = page_by_no(pool, obj_link(head)->page_no);
+			tag_bytes += is_tag_page(s->page) ? head_len_of(s) : 0;
+			if (!err && s->split) {
+				struct mtp_page *tail_pg = page_by_no(pool, s->tail_page);
 
 				if (!tail_pg) {
 					err = -5;
 					break;
 				}
-				tag_bytes += is_tag_page(tail_pg) ? s->len - head->len : 0;
+				tag_bytes += is_tag_page(tail_pg) ? s->len - s->head_len : 0;
 				if (!is_tag_page(tail_pg))
 					err = check_page(pool, tail_pg);
 			}

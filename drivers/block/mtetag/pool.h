@@ -21,11 +21,11 @@
  * moving a piece (eviction, compaction) copies its bytes and rewrites the one reference to it.
  *
  * The carve-out is memory others may write (a missed tag path, a late cache line, a wrong
- * firmware table) and read (LDG): it holds no kernel address, and what it holds is checked
- * against RAM before use. A head names its tail by page number and offset; a piece header
- * is believed only when its slot, in RAM, names that very spot. A page whose pieces cannot
- * be accounted for loses the objects with a piece in it (they read as I/O errors); nothing
- * is written outside the pool's own pages.
+ * firmware table) and read (LDG): it holds object bytes and piece headers only. Where every
+ * piece is and how long it is lives in RAM, in the slot; a piece header is believed only when
+ * its slot names that very spot. A page whose headers do not account for its pieces loses
+ * the objects with a piece in it (they read as I/O errors); nothing is written outside the
+ * pool's own pages, and kills and frees follow RAM alone.
  *
  * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
  * protects every page descriptor, list and counter here and every slot of every owner;
@@ -58,7 +58,7 @@
 #define MTP_SQUEEZE_GARBAGE 256u
 /* Best fit looks at this many pages of the bucket just below the guaranteed fit. */
 #define MTP_FIT_PROBES 8
-/* Split an object into a page tail only if the tail has this many bytes: a split costs 24. */
+/* Split an object into a page tail only if the tail has this many bytes: a split costs 8. */
 #define MTP_SPLIT_MIN_TAIL 128u
 
 enum mtp_page_state { MTP_TAGS, MTP_EMPTY, MTP_PACKED, MTP_HUGE };
@@ -72,21 +72,14 @@ struct mtp_obj_hdr {
 };
 
 #define MTP_OBJ_DEAD 0x1   /* freed or moved: a hole until the page is squeezed */
-#define MTP_OBJ_LINKED 0x2 /* head of a split object: a struct mtp_obj_link follows */
+#define MTP_OBJ_LINKED 0x2 /* head of a split object */
 #define MTP_OBJ_TAIL 0x4   /* second piece of a split object */
 
 /*
- * Where the tail piece of a split object is; between the head's header and its payload. A
- * number, not an address: below pool->nr_tag a tag page, from MTP_OVF_NO_FIRST an overflow
- * page in use, found through pool->ovf_hash.
+ * Pages are named in slots by a 32-bit number: a tag page by its index, an overflow page in
+ * use by a number from pool->nr_tag up that no other page in use has, found through
+ * pool->ovf_hash.
  */
-struct mtp_obj_link {
-	u64 page_no;
-	u32 offset;
-	u32 reserved;
-};
-
-#define MTP_OVF_NO_FIRST BIT_ULL(32)
 #define MTP_OVF_HASH_BITS 11
 
 struct mtp_owner;
@@ -116,7 +109,7 @@ struct mtp_page {
 struct mtp_ovf_page {
 	struct mtp_page pg;
 	void *addr;
-	u64 no;                 /* while in use: its number in links (MTP_OVF_NO_FIRST on) */
+	u32 no;                 /* while in use: its page number (see MTP_OVF_HASH_BITS) */
 	struct list_head hash;  /* while in use: in its chain of pool->ovf_hash */
 };
 
@@ -193,7 +186,10 @@ struct mtp_slot {
 	u32 offset : 14; /* of the head piece's header in the page (packed) */
 	u32 len : 15;    /* compressed length of all pieces; MTP_PAGE_SIZE when stored raw */
 	u32 kind : 2;    /* enum mtp_slot_kind */
-	u32 split : 1;   /* two pieces: the head's link names the tail (known in RAM) */
+	u32 split : 1;   /* two pieces: */
+	u32 tail_page;   /* split: page number of the tail piece */
+	u16 tail_offset; /* split: of the tail piece's header in that page */
+	u16 head_len;    /* split: payload bytes of the head piece; the tail has the rest */
 };
 
 /* MTP_SLOT_LOST: an eviction found no room and dropped the object; reads fail, never zeros. */
@@ -299,11 +295,11 @@ struct mtp_pool {
 	u32 spare_max;                                 /* spares + free tag pages to keep */
 	bool split;                                    /* objects may be split (the default) */
 	bool carveout_closed;                          /* no new object in a tag page */
-	bool dropping_corrupt;                         /* in drop_corrupt(): no squeezing */
-	u64 next_ovf_no;                               /* number of the next overflow page */
+	u32 next_ovf_no;                               /* number to try for the next one */
 	struct list_head tag_empty;                    /* free tag pages, coldest first */
 	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
 	struct list_head spare;                        /* empty overflow pages */
+	struct list_head corrupt;                      /* packed pages whose walk failed */
 	struct mtp_owner *owners[MTP_MAX_OWNERS];
 	struct list_head ovf_hash[1 << MTP_OVF_HASH_BITS];  /* overflow pages in use, by number */
 	struct mtp_pool_stats st;
