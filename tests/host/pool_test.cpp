@@ -1004,3 +1004,57 @@ TEST_F(PoolTest, WritesLeaveTheReserveToEvictions)
 		EXPECT_TRUE(matches(o, s, e));
 	EXPECT_EQ(mtp_check(&pool_), 0);
 }
+
+// The review's sequence against links kept in the carve-out: a header forged in page A, in
+// object y's payload, to look like the tail of split object x, and x's head rewritten to
+// point there (the review's case has y alone in A; any A must survive). Discarding x must
+// kill x's real tail only: A keeps its object (which reads back or fails its checksum), and
+// no page a slot names is freed or given to tags.
+TEST_F(PoolTest, ForgedTailFreesNoLivePage)
+{
+	mtp_owner *o = add_owner(4096);
+	std::mt19937_64 rng(19);
+	auto model = fill_random(o, 300, rng);
+	auto slot_at = [&](std::uint32_t s) -> mtp_slot & {
+		return o->slot_dir[s >> MTP_SLOTS_SHIFT][s % MTP_SLOTS_PER_CHUNK];
+	};
+	auto page_bytes = [&](const mtp_page *pg) {
+		std::uint32_t t = pg - pool_.tag;
+		return carve_[t >= 32] + (t % 32) * std::size_t{MTP_PAGE_SIZE};
+	};
+	std::uint32_t x = 0, y = 0;
+	while (x < 300 && !(slot_at(x).kind == MTP_SLOT_OBJ && slot_at(x).split &&
+			    slot_at(x).page->carveout))
+		x++;
+	while (y < 300 && !(y != x && slot_at(y).kind == MTP_SLOT_OBJ && !slot_at(y).split &&
+			    slot_at(y).page->carveout && slot_at(y).page->state == MTP_PACKED &&
+			    slot_at(y).page != slot_at(x).page && slot_at(y).len > 64))
+		y++;
+	ASSERT_LT(x, 300u);
+	ASSERT_LT(y, 300u);
+	mtp_page *a = slot_at(y).page, *h = slot_at(x).page;
+	// A tail header for x inside y's payload, and x's head saying its tail is one byte long
+	// with a link-shaped (page index, offset) pair after its header, as the old layout had.
+	std::uint32_t forged = slot_at(y).offset + 16;
+	mtp_obj_hdr fake = {x, 1, static_cast<std::uint8_t>(o->id), MTP_OBJ_TAIL};
+	std::memcpy(page_bytes(a) + forged, &fake, sizeof(fake));
+	auto *head = reinterpret_cast<mtp_obj_hdr *>(page_bytes(h) + slot_at(x).offset);
+	head->len = slot_at(x).len - 1;
+	std::uint64_t link[2] = {static_cast<std::uint64_t>(a - pool_.tag), forged};
+	std::memcpy(head + 1, link, sizeof(link));
+	mtp_discard(&pool_, o, x);
+	model[x] = {};
+	EXPECT_EQ(a->state, MTP_PACKED) << "the page of a live object was freed";
+	EXPECT_GT(a->nr_live, 0u);
+	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
+		mtp_tag_mark(&pool_, t, 1); // every page to tags: evictions walk every page
+	for (auto &[s, e] : model) {
+		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
+		std::uint32_t len = 0;
+		std::uint64_t fill = 0;
+		int kind = mtp_read(&pool_, o, s, buf.data(), &len, &fill);
+		if (kind == -EBADMSG || kind == MTP_SLOT_LOST)
+			continue;
+		EXPECT_TRUE(matches(o, s, e)) << "wrong data, not an error";
+	}
+}
