@@ -166,6 +166,25 @@ protected:
 		return err ? err : mtp_write_same(&pool_, o, slot, fill);
 	}
 
+	// Each slot of @model reads back its data or fails with an error, never other bytes.
+	// Returns how many read back.
+	std::uint32_t expect_data_or_error(mtp_owner *o, const std::map<std::uint32_t, Expect> &model,
+					   const char *when)
+	{
+		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
+		std::uint32_t right = 0;
+		for (auto &[s, e] : model) {
+			std::uint32_t len = 0;
+			std::uint64_t fill = 0;
+			int kind = mtp_read(&pool_, o, s, buf.data(), &len, &fill);
+			if (kind == -EBADMSG || kind == MTP_SLOT_LOST)
+				continue;
+			EXPECT_TRUE(matches(o, s, e)) << when << ": wrong data, not an error";
+			right++;
+		}
+		return right;
+	}
+
 	::testing::AssertionResult matches(mtp_owner *o, std::uint32_t slot, const Expect &e)
 	{
 		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
@@ -930,18 +949,7 @@ TEST_F(PoolTest, ScribbledCarveOutCostsObjectsNeverTheKernel)
 	}
 	ASSERT_GE(scribbled.size(), 3u);
 	auto check_all = [&](const char *when) {
-		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
-		std::uint32_t right = 0;
-		for (auto &[s, e] : model) {
-			std::uint32_t len = 0;
-			std::uint64_t fill = 0;
-			int kind = mtp_read(&pool_, o, s, buf.data(), &len, &fill);
-			if (kind == -EBADMSG || kind == MTP_SLOT_LOST)
-				continue;
-			EXPECT_TRUE(matches(o, s, e)) << when << ": wrong data, not an error";
-			right++;
-		}
-		EXPECT_GT(right, model.size() / 2) << when;
+		EXPECT_GT(expect_data_or_error(o, model, when), model.size() / 2) << when;
 	};
 	check_all("after the scribble");
 	for (auto t : scribbled)
@@ -1048,13 +1056,5 @@ TEST_F(PoolTest, ForgedTailFreesNoLivePage)
 	EXPECT_GT(a->nr_live, 0u);
 	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
 		mtp_tag_mark(&pool_, t, 1); // every page to tags: evictions walk every page
-	for (auto &[s, e] : model) {
-		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
-		std::uint32_t len = 0;
-		std::uint64_t fill = 0;
-		int kind = mtp_read(&pool_, o, s, buf.data(), &len, &fill);
-		if (kind == -EBADMSG || kind == MTP_SLOT_LOST)
-			continue;
-		EXPECT_TRUE(matches(o, s, e)) << "wrong data, not an error";
-	}
+	expect_data_or_error(o, model, "after every page went to tags");
 }
