@@ -166,6 +166,14 @@ protected:
 		return err ? err : mtp_write_same(&pool_, o, slot, fill);
 	}
 
+	// Every slot of @model reads back exactly, and the pool's invariants hold.
+	void expect_intact(mtp_owner *o, const std::map<std::uint32_t, Expect> &model)
+	{
+		for (auto &[s, e] : model)
+			EXPECT_TRUE(matches(o, s, e));
+		EXPECT_EQ(mtp_check(&pool_), 0);
+	}
+
 	// Each slot of @model reads back its data or fails with an error, never other bytes.
 	// Returns how many read back.
 	std::uint32_t expect_data_or_error(mtp_owner *o, const std::map<std::uint32_t, Expect> &model,
@@ -291,9 +299,7 @@ TEST_F(PoolTest, SameSizedObjectsPackDensely)
 	double fill = double(o->st.tag_bytes) / double(pool_.st.tag_used * MTP_PAGE_SIZE);
 	// Whole objects would fill 80%; zsmalloc's best zspage for this size fills 94%.
 	EXPECT_GE(fill, 0.95) << "tag pages used " << pool_.st.tag_used;
-	for (auto &[s, e] : model)
-		EXPECT_TRUE(matches(o, s, e));
-	EXPECT_EQ(mtp_check(&pool_), 0);
+	expect_intact(o, model);
 }
 
 // The two pieces of a split object move independently: evict the page of either.
@@ -440,9 +446,7 @@ TEST_F(PoolTest, MemLimitRefusesAndKeepsOldData)
 	EXPECT_EQ(o->st.ovf_pages, 2u);
 	// A refused overwrite leaves the slot's old data in place.
 	EXPECT_EQ(write(o, 0, random_bytes(rng, MTP_PAGE_SIZE)), -ENOSPC);
-	for (auto &[s, e] : model)
-		EXPECT_TRUE(matches(o, s, e));
-	EXPECT_EQ(mtp_check(&pool_), 0);
+	expect_intact(o, model);
 }
 
 TEST_F(PoolTest, MarkEvictsEveryObjectAndNeverFails)
@@ -479,9 +483,7 @@ TEST_F(PoolTest, EvictionWithoutSparesFallsBackToAtomicPages)
 	mark_all_without_spares(true);
 	EXPECT_GT(pool_.st.evict_atomic, 0u);
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
-	for (auto &[s, e] : model)
-		EXPECT_TRUE(matches(o, s, e));
-	EXPECT_EQ(mtp_check(&pool_), 0);
+	expect_intact(o, model);
 }
 
 TEST_F(PoolTest, MarkIsIdempotentAndReturnWaitsForLastPage)
@@ -517,9 +519,7 @@ TEST_F(PoolTest, CompactFreesSparseOverflowPages)
 	std::uint64_t before = o->st.ovf_pages;
 	EXPECT_GT(mtp_compact(&pool_, o), 0u);
 	EXPECT_LT(o->st.ovf_pages, before);
-	for (auto &[s, e] : model)
-		EXPECT_TRUE(matches(o, s, e));
-	EXPECT_EQ(mtp_check(&pool_), 0);
+	expect_intact(o, model);
 }
 
 TEST_F(PoolTest, BadArgumentsAreRefused)
@@ -1008,9 +1008,7 @@ TEST_F(PoolTest, WritesLeaveTheReserveToEvictions)
 	EXPECT_EQ(claimed, 2u);
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
 	EXPECT_EQ(pool_.st.evict_atomic, 0u);
-	for (auto &[s, e] : model)
-		EXPECT_TRUE(matches(o, s, e));
-	EXPECT_EQ(mtp_check(&pool_), 0);
+	expect_intact(o, model);
 }
 
 // The review's sequence against links kept in the carve-out: a header forged in page A, in
