@@ -2,7 +2,9 @@
 # Everything built lives under $(MTETAG_CACHE) (default ~/.cache/mtetag), keyed by its inputs.
 #
 #   make demo         boot the emulated machine, set up swap, run a fio swap stress
-#   make test         host tests, then every guest suite; ends with "N passed, N failed"
+#   make test         host tests, fuzzing, then every guest suite; ends with "N passed, N failed"
+#   make test-debug   the mtetag, hook and hardening suites on the debug kernel (KASAN,
+#                     lockdep, kmemleak, fault injection); ends with "debug-kernel: reports=N"
 #   make shell        interactive shell in the guest
 #   make bench        mtetag vs zram, side by side in one boot
 #   make module       build drivers/block/mtetag against the cached kernel
@@ -20,7 +22,7 @@ ifneq ($(KERNELRELEASE),)
 include $(src)/Kbuild
 else
 
-.PHONY: all setup kernel guest module test demo shell bench check distclean clean clean-cache
+.PHONY: all setup kernel guest module test test-debug demo shell bench check distclean clean clean-cache
 
 all: module
 
@@ -38,6 +40,9 @@ module: setup
 
 test: setup
 	@scripts/test.sh
+
+test-debug: setup
+	@scripts/test.sh --debug
 
 demo: setup
 	@scripts/demo.sh

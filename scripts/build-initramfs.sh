@@ -38,10 +38,14 @@ if [ ! -f "$out" ]; then
 	cp -a "$kdir/modules/lib/modules/$release" "$stage/lib/modules/"
 	mkdir -p "$stage/usr/lib/mte-selftests"
 	cp "$kdir"/selftests/kselftest/arm64/mte/check_* "$stage/usr/lib/mte-selftests/"
-	if [ $# -gt 0 ]; then
-		mkdir -p "$stage/lib/modules/$release/extra"
-		cp "$@" "$stage/lib/modules/$release/extra/"
-	fi
+	mkdir -p "$stage/lib/modules/$release/extra" "$stage/usr/lib/mtetag-testing"
+	for m in "$@"; do
+		case $m in
+		# Same name as the product's: out of modprobe's reach (load_mtetag_testing).
+		*/mtetag-testing/*) cp "$m" "$stage/usr/lib/mtetag-testing/" ;;
+		*) cp "$m" "$stage/lib/modules/$release/extra/" ;;
+		esac
+	done
 	depmod -b "$stage" "$release"
 	# Without /dev/console the kernel has nowhere to send /init's output.
 	mknod -m 600 "$stage/dev/console" c 5 1

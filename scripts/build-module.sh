@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build drivers/block/mtetag (and the test-only tests/modules/*) out of tree against the
-# cached kernel, W=1, warnings fatal. Built in copies under the cache so that the clone stays
+# Build drivers/block/mtetag, its CONFIG_MTETAG_TESTING variant and the test-only
+# tests/modules/* out of tree against the cached kernel, W=1, warnings fatal. Built in copies under the cache so that the clone stays
 # clean; prints the .ko paths, one a line.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -23,6 +23,9 @@ build() { # build SOURCE_DIR NAME [make variables]
 }
 log "building drivers/block/mtetag and tests/modules (W=1)"
 build "$MTETAG_ROOT/drivers/block/mtetag" mtetag CONFIG_MTETAG=m
+# The suites' build: the debugfs audit and the negative control (tests/guest/lib.sh).
+build "$MTETAG_ROOT/drivers/block/mtetag" mtetag-testing CONFIG_MTETAG=m CONFIG_MTETAG_TESTING=y \
+	KCPPFLAGS=-DCONFIG_MTETAG_TESTING=1
 for d in "$MTETAG_ROOT"/tests/modules/*/; do
 	build "$d" "$(basename "$d")"
 done

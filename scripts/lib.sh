@@ -37,12 +37,14 @@ MTETAG_FLAVOUR=${MTETAG_FLAVOUR:-}
 export MTETAG_FLAVOUR
 
 # Key of the kernel build: source package, hook patches, the hook header, config, compiler.
+# Only the flavour's own fragment: a new flavour leaves the others' builds valid.
 kernel_key() {
 	input_hash "linux-source-6.12 $(kernel_src_version)" "gcc $(cross_gcc_version)" \
 		"flavour $MTETAG_FLAVOUR" -- \
 		"$MTETAG_ROOT/mm/hooks" "$MTETAG_ROOT/include" "$MTETAG_ROOT/arch" \
-		"$MTETAG_ROOT/drivers/block/mtetag/Kconfig" \
-		"$MTETAG_ROOT/scripts/kernel" "$MTETAG_ROOT/scripts/build-kernel.sh"
+		"$MTETAG_ROOT/drivers/block/mtetag/Kconfig" "$MTETAG_ROOT/scripts/kernel/virt.config" \
+		${MTETAG_FLAVOUR:+"$MTETAG_ROOT/scripts/kernel/$MTETAG_FLAVOUR.config"} \
+		"$MTETAG_ROOT/scripts/build-kernel.sh"
 }
 kernel_dir() { echo "$MTETAG_CACHE/kernel${MTETAG_FLAVOUR:+-$MTETAG_FLAVOUR}-$(kernel_key)"; }
 

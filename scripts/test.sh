@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# `make test`: host tests (GoogleTest via CTest), then the guest suites, each in its own boot.
-# Ends with exactly one line "N passed, N failed" (", N skipped" when any); exit 1 on failure.
-#   test.sh [SUITE...]    (default: every suite)
+# `make test`: host tests (GoogleTest via CTest), a short libFuzzer run, then the guest suites,
+# each in its own boot. Ends with exactly one line "N passed, N failed" (", N skipped" when
+# any); exit 1 on failure.
+#   test.sh [SUITE...]            (default: every suite)
+#   test.sh --debug [SUITE...]    `make test-debug`: DEBUG_SUITES on the debug kernel flavour
+#                                 (KASAN, lockdep, kmemleak, fault injection); any report fails
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -19,14 +22,32 @@ SUITES=(
 	"block-16k|--data-mib 384 --timeout 300 --dtgen --block-size --dtgen 16384|tagpaths-block"
 	"pagesize-16k|--flavour 16k --data-mib 384 --timeout 900 --dtgen --block-size --dtgen 16384|mtetag-basic mtetag-hog mtetag-stress tagpaths-block"
 	"kasan-hw|--flavour kasanhw --data-mib 384 --timeout 300|kasan-refusal"
+	"hardening|--data-mib 384 --timeout 900|mtetag-sysfs-fuzz mtetag-hotadd-race mtetag-scribble mtetag-starved mtetag-lifecycle"
 )
+# make test-debug: these suites again on scripts/kernel/debug.config, with longer timeouts
+# (KASAN and lockdep under TCG), plus the fault-injection suite that needs that kernel.
+DEBUG_SUITES=(mtetag hook hardening)
+DEBUG_ONLY_SUITES=(
+	"fault-injection|--data-mib 384 --timeout 900|mtetag-fault-injection"
+)
+
 # The words of the "tagpaths:" summary, in its order; the guest tests print one each.
 TAGPATHS=(ptrace thp_split block_8k block_16k pagesize_16k)
 
-passed=0 failed=0 skipped=0
+# The words of the "hardening:" summary; guest tests print "hardening-word: NAME=VALUE".
+HARDENING=(lost_reads_eio corrupt_reads_eio carveout_scribble fuzz_execs sysfs_writes
+	lifecycle_cycles)
+
+debug=0
+if [ "${1:-}" = --debug ]; then
+	debug=1
+	shift
+fi
+passed=0 failed=0 skipped=0 reports=0
 tmp=$(mktemp)
 tagpath_words=$(mktemp)
-trap 'rm -f "$tmp" "$tagpath_words"' EXIT
+hardening_words=$(mktemp)
+trap 'rm -f "$tmp" "$tagpath_words" "$hardening_words"' EXIT
 count() { # add the counts of one "... N passed, N failed[, N skipped]" line
 	local line=$1 p f s
 	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<<"$line")
@@ -37,6 +58,25 @@ count() { # add the counts of one "... N passed, N failed[, N skipped]" line
 
 want=" $* "
 selected() { [ "$want" = "  " ] || [[ $want == *" $1 "* ]]; }
+
+if [ "$debug" = 1 ]; then
+	# The debug kernel's suites: the named ones of SUITES with that flavour and three times
+	# the timeout, then the debug-only ones; no host step, no in-tree build, no series.
+	debug_suites=()
+	for suite in "${SUITES[@]}"; do
+		IFS='|' read -r name opts tests <<<"$suite"
+		[[ " ${DEBUG_SUITES[*]} " == *" $name "* ]] || continue
+		timeout=$(sed -n 's/.*--timeout \([0-9]*\).*/\1/p' <<<"$opts")
+		opts=$(sed "s/--timeout [0-9]*/--timeout $((timeout * 3))/" <<<"$opts")
+		debug_suites+=("$name|--flavour debug $opts|$tests")
+	done
+	for suite in "${DEBUG_ONLY_SUITES[@]}"; do
+		IFS='|' read -r name opts tests <<<"$suite"
+		debug_suites+=("$name|--flavour debug $opts|$tests")
+	done
+	SUITES=("${debug_suites[@]}")
+	[ "$want" != "  " ] || want=" guest "
+fi
 
 if selected host; then
 	log "host tests"
@@ -55,6 +95,19 @@ if selected host; then
 	fi
 fi
 
+# libFuzzer on the portable core: a minute per target, each target a test.
+if selected fuzz || [ "$want" = "  " ]; then
+	log "fuzzing the portable core"
+	"$MTETAG_ROOT/scripts/fuzz.sh" "${MTETAG_FUZZ_SECONDS:-60}" | tee "$tmp" >&2
+	n=$(grep -c '^fuzz: .* ok$' "$tmp")
+	nbad=$(grep -c '^fuzz: .* crashed$' "$tmp")
+	passed=$((passed + n)) failed=$((failed + nbad))
+	[ $((n + nbad)) -gt 0 ] || failed=$((failed + 1))
+	execs=$(sed -n 's/^fuzz: .* execs=\([0-9]*\) .*/\1/p' "$tmp" | paste -sd+ | bc)
+	[ "$nbad" = 0 ] && [ "$n" -gt 0 ] &&
+		echo "hardening-word: fuzz_execs=${execs:-0}" >>"$hardening_words"
+fi
+
 # The machine, built once for all the boots below instead of checked again at each boot; when
 # this fails, each boot builds for itself and reports why.
 prebuild() {
@@ -71,7 +124,8 @@ for suite in "${SUITES[@]}" "intree|"; do
 	selected "${suite%%|*}" && needs_machine=1
 done
 selected guest && needs_machine=1
-[ "$needs_machine" = 0 ] || prebuild || log "building the machine failed: each boot will try again"
+# The debug flavour's boots build their own machine.
+[ "$needs_machine" = 0 ] || [ "$debug" = 1 ] || prebuild || log "building the machine failed: each boot will try again"
 
 for suite in "${SUITES[@]}"; do
 	IFS='|' read -r name opts tests <<<"$suite"
@@ -88,6 +142,9 @@ for suite in "${SUITES[@]}"; do
 		failed=$((failed + 1))
 	fi
 	grep -o 'tagpath: [a-z0-9_]*=[a-z-]*' "$tmp" >>"$tagpath_words"
+	grep -o 'hardening-word: [a-z_]*=[a-z0-9]*' "$tmp" >>"$hardening_words"
+	r=$(sed -n 's/^FAIL kernel-log: \([0-9]*\) kernel report.*/\1/p' "$tmp" | tail -n 1)
+	reports=$((reports + ${r:-0}))
 	if [ "$name" = pagesize-16k ]; then
 		[[ $verdict == *" 0 failed"* ]] && w=pass || w=fail
 		echo "tagpath: pagesize_16k=$w" >>"$tagpath_words"
@@ -101,9 +158,21 @@ if [ -s "$tagpath_words" ]; then
 	done
 	echo "$line"
 fi
+if [ "$debug" = 0 ] && [ -s "$hardening_words" ]; then
+	line="hardening:"
+	for w in "${HARDENING[@]}"; do
+		v=$(sed -n "s/^hardening-word: $w=//p" "$hardening_words" | tail -n 1)
+		line="$line $w=${v:-not-run}"
+	done
+	echo "$line"
+fi
+if [ "$debug" = 1 ]; then
+	names=$(printf '%s\n' "${SUITES[@]}" | cut -d'|' -f1 | paste -sd,)
+	echo "debug-kernel: reports=$reports suites=$names"
+fi
 
 # Not a guest suite: the in-tree build (module and built-in) and a boot of the latter.
-if selected intree || [ "$want" = "  " ]; then
+if [ "$debug" = 0 ] && { selected intree || [ "$want" = "  " ]; }; then
 	log "in-tree build"
 	"$MTETAG_ROOT/scripts/test-intree.sh" | tee "$tmp" >&2
 	verdict=$(grep '^intree: ' "$tmp" | tail -n 1)
@@ -115,7 +184,7 @@ if selected intree || [ "$want" = "  " ]; then
 fi
 
 # The upstream-style series (new files folded in) applies with git am alone.
-if selected series || [ "$want" = "  " ]; then
+if [ "$debug" = 0 ] && { selected series || [ "$want" = "  " ]; }; then
 	log "series"
 	series_dir=$(mktemp -d)
 	if "$MTETAG_ROOT/scripts/format-series.sh" "$series_dir/series" >&2; then

@@ -2,7 +2,9 @@
 # Cost of the hook (make bench): PROT_MTE fault throughput without the module and with it and
 # the carve-out pool full (every first tag may evict), alternated over eight rounds after a
 # warm-up run, so that drift of the emulator hits both sides alike; reserve latency from the
-# module's histogram. Prints "bench: reserve-ns ..." and "bench: mte-fault-rate ...".
+# module's histogram. Prints "bench: reserve-ns ...", "bench: mte-fault-rate ..." and, from
+# the test build, "bench: pool-lock-hold-max-ns=..." (the longest hold of the pool lock over a
+# fill, a fault storm that evicts, a compaction and the teardown of the full device).
 # Booted with run-vm.sh --icount, guest time counts instructions: the lines then end in
 # "-icount" and measure work done (a nanosecond is an instruction), which the host's load
 # cannot disturb, so three rounds do.
@@ -16,10 +18,10 @@ rate() {
 }
 sys=/sys/block/mtetag0
 carve_mib=$(($(cmdline_param mtguest.data_mib) / 32))
-# Load the module and fill its pool with compressible data (about 3x): four times the
-# carve-out fills the pool and spills over.
+# Load the module (the command given, modprobe's by default) and fill its pool with
+# compressible data (about 3x): four times the carve-out fills the pool and spills over.
 load_full() {
-	modprobe mtetag disksize=0 || { echo "Bail out! modprobe"; exit 1; }
+	${1:-modprobe mtetag} disksize=0 || { echo "Bail out! load"; exit 1; }
 	echo $((carve_mib * 8))M >$sys/disksize
 	fio --name=fill --filename=/dev/mtetag0 --rw=write --bs=64k --size=$((carve_mib * 4))M \
 		--direct=1 --buffer_compress_percentage=66 --refill_buffers >/dev/null 2>&1
@@ -44,6 +46,13 @@ for round in $(seq $rounds); do
 	rmmod mtetag || { echo "Bail out! rmmod"; exit 1; }
 	sum_without=$((sum_without + without)) sum_with=$((sum_with + with))
 done
+load_full load_mtetag_testing
+rate >/dev/null
+echo 1 >$sys/compact
+echo 1 >$sys/reset
+hold=$(cat /sys/kernel/debug/mtetag/lock_hold_max_ns)
+rmmod mtetag || { echo "Bail out! rmmod"; exit 1; }
 echo "bench: reserve-ns$suffix p50=$p50 p99=$p99 max=$max"
+echo "bench: pool-lock-hold-max-ns$suffix=$hold"
 awk -v w="$sum_with" -v a="$sum_without" -v s="$suffix" \
 	'BEGIN {printf "bench: mte-fault-rate%s with/without=%.2f\n", s, w / a}'

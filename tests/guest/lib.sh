@@ -47,6 +47,10 @@ stats_add_up() {
 	}
 }
 
+# mtetag built for the test suites (CONFIG_MTETAG_TESTING: the debugfs audit and the negative
+# control test_disable_hook; it taints). Tests that need those load it in place of modprobe's.
+load_mtetag_testing() { insmod /usr/lib/mtetag-testing/mtetag.ko "$@"; }
+
 # The faithful machine keeps tags inside the carve-out; stock QEMU cannot be an oracle.
 need_faithful() {
 	[ "$(cmdline_param mtguest.faithful)" = 1 ] || skip_all "stock QEMU keeps tags in hidden memory"
@@ -66,7 +70,7 @@ oracle_stress() {
 	_secs=$2
 	_extra=""
 	[ "$_hook" = off ] && _extra=test_disable_hook=1
-	modprobe mtetag disksize=128M $_extra || return 2
+	load_mtetag_testing disksize=128M $_extra || return 2
 	_mib=$(($(cmdline_param mtguest.data_mib) / 32 * 5))
 	mte-churn --seconds "$_secs" --threads 2 >/tmp/ochurn.out 2>&1 &
 	_churn=$!

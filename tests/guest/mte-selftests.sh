@@ -2,7 +2,7 @@
 # The kernel's own arm64 MTE selftests (same source tree) while swap through /dev/mtetag0 is
 # under pressure: every one must pass. Prints "mte-selftests: <n> passed, <n> failed".
 . /tests/lib.sh
-modprobe mtetag disksize=0 || { echo "Bail out! modprobe"; exit 1; }
+load_mtetag_testing disksize=0 || { echo "Bail out! insmod"; exit 1; }
 echo $(($(meminfo_kb MemTotal) * 2))K >/sys/block/mtetag0/disksize
 mkswap /dev/mtetag0 >/dev/null && swapon /dev/mtetag0
 pagehog --percent 110 --seed 11 --threads 1 --after-fill "sleep 30" >/tmp/hog.out 2>&1 &

@@ -2,9 +2,12 @@
 # modprobe mtetag finds the carve-out, /dev/mtetag0 becomes swap, SwapTotal grows by disksize,
 # MemTotal stays; unload and reset are refused while in use.
 . /tests/lib.sh
-tap_plan 13
+tap_plan 14
 mem_before=$(meminfo_kb MemTotal)
 check "modprobe mtetag" modprobe mtetag
+# The product module carries no test interface (CONFIG_MTETAG_TESTING), so no TAINT_TEST (N).
+check "no audit, no test_disable_hook, no TAINT_TEST" sh -c \
+	'[ ! -e /sys/kernel/debug/mtetag/audit ] && [ ! -e /sys/module/mtetag/parameters/test_disable_hook ] && [ $(($(cat /proc/sys/kernel/tainted) & (1 << 18))) = 0 ]'
 dmesg | grep 'mtetag:'
 check "one dmesg line per region" test "$(dmesg | grep -c 'mtetag: /reserved-memory/tag-storage@.*: tags ')" = 1
 check "/dev/mtetag0 exists" test -b /dev/mtetag0

@@ -8,7 +8,7 @@ tap_plan 7
 mte-churn --seconds 120 --threads 2 --hold-mib 16 >/tmp/churn.out 2>&1 &
 churn=$!
 sleep 3
-check "modprobe while 16 MiB of tagged memory is live" modprobe mtetag disksize=256M
+check "load while 16 MiB of tagged memory is live" load_mtetag_testing disksize=256M
 line=$(dmesg | grep 'data pages tagged' | tail -1)
 echo "$line"
 tagged=$(echo "$line" | sed -n 's/.*: \([0-9]*\) data pages tagged.*/\1/p')

@@ -7,7 +7,7 @@ tap_plan 5
 node=$(ls -d /proc/device-tree/reserved-memory/tag-storage@* | head -1)
 block=$((0x$(dt_hex "$node/block-size")))
 grace=100
-check "modprobe mtetag (block-size $block)" modprobe mtetag release_grace_ms=$grace
+check "load mtetag (block-size $block)" load_mtetag_testing release_grace_ms=$grace
 fill_device $(($(cmdline_param mtguest.data_mib) / 32 * 2))
 run_cases mte-tagpaths block "$block" $grace
 rc=$?

@@ -7,7 +7,7 @@
 need_faithful
 tap_plan 22
 fill_mib=$(($(cmdline_param mtguest.data_mib) / 32 * 4))
-check "modprobe mtetag" modprobe mtetag disksize=$((fill_mib * 2))M
+check "load mtetag" load_mtetag_testing disksize=$((fill_mib * 2))M
 echo always >/sys/kernel/mm/transparent_hugepage/enabled
 check "fill the device: ${fill_mib} MiB of checksummed data" fill_device $fill_mib
 echo "# tag_stat: $(cat /sys/block/mtetag0/tag_stat)"

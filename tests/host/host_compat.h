@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 typedef uint8_t u8;
 typedef uint16_t u16;
@@ -35,8 +36,11 @@ typedef int64_t s64;
 #define min_t(type, a, b) ((type)(a) < (type)(b) ? (type)(a) : (type)(b))
 #endif
 #define lockdep_assert_held(l) ((void)(l))
+/* Options are 1 or undefined here: CMake defines those the host build enables. */
+#define IS_ENABLED(option) (option)
 #define BIT(n) (1UL << (n))
 #define BIT_ULL(n) (1ULL << (n))
+#define U64_MAX UINT64_MAX
 #define hweight32(x) ((u32)__builtin_popcount(x))
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
@@ -51,6 +55,14 @@ static inline uint32_t mtp_csum(const void *buf, size_t len)
 	while (len--)
 		h = (h ^ *p++) * 16777619u;
 	return h;
+}
+
+static inline u64 mtp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
 }
 
 /* The kernel's atomic64_t operations are fully ordered when they return a value. */
@@ -150,6 +162,18 @@ static inline void list_del_init(struct list_head *e)
 	e->next->prev = e->prev;
 	e->prev->next = e->next;
 	INIT_LIST_HEAD(e);
+}
+
+/* Move every entry of @from to the tail of @to; @from ends empty. */
+static inline void list_splice_tail_init(struct list_head *from, struct list_head *to)
+{
+	if (from->next == from)
+		return;
+	from->next->prev = to->prev;
+	to->prev->next = from->next;
+	from->prev->next = to;
+	to->prev = from->prev;
+	INIT_LIST_HEAD(from);
 }
 
 static inline int list_empty(const struct list_head *h)

@@ -81,6 +81,7 @@ protected:
 		const std::uint32_t first_part = tag_pages / 2;
 		const std::uint32_t parts[2] = {first_part, tag_pages - first_part};
 		ASSERT_EQ(mtp_pool_init(&pool_, ops, tag_pages), 0);
+		mtp_pool_set_reserve(&pool_, 4, 64);
 		for (int i = 0; i < 2; i++) {
 			carve_[i] = static_cast<std::uint8_t *>(
 				std::aligned_alloc(MTP_PAGE_SIZE, parts[i] * std::size_t{MTP_PAGE_SIZE}));

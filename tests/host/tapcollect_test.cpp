@@ -53,6 +53,9 @@ TEST(ConsoleReport, KernelReportsAreProblemsUserTextIsNot)
 	EXPECT_TRUE(is_kernel_problem("[  100.5] INFO: task fio:71 blocked for more than 120 s"));
 	EXPECT_TRUE(is_kernel_problem("[    9.9] Internal error: Oops: 0000000096000004"));
 	EXPECT_TRUE(is_kernel_problem("[    2.0] BUG: KASAN: slab-out-of-bounds in x"));
+	EXPECT_TRUE(is_kernel_problem(
+		"[   30.1] kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)"));
+	EXPECT_TRUE(is_kernel_problem("[    4.2] list_add corruption. prev->next should be next"));
 	EXPECT_FALSE(is_kernel_problem("# WARNING: user space said so"));
 	EXPECT_FALSE(is_kernel_problem("[    2.0] zram: Added device: zram0"));
 }

@@ -15,10 +15,12 @@ const std::regex kPrintk(R"(^\[\s*\d+\.\d+\]\s)");
 // Top-level result of /init: "ok 3 name", "not ok 4 name", "ok 5 name # SKIP why".
 const std::regex kResult(R"(^(not )?ok (\d+) (\S+)(?:\s+#\s*(SKIP\b)?\s*(.*?))?\s*$)");
 
-constexpr std::array<std::string_view, 12> kProblemMarks = {
+// The debug kernel's checkers add kmemleak's and DEBUG_LIST's reports to the usual ones.
+constexpr std::array<std::string_view, 15> kProblemMarks = {
 	"Oops", "BUG:", "kernel BUG at", "WARNING:", "Kernel panic", "KASAN",
 	"Unable to handle kernel", "blocked for more than", "soft lockup", "hard LOCKUP",
-	"detected stalls", "UBSAN:",
+	"detected stalls", "UBSAN:", "suspected memory leak", "list_add corruption",
+	"list_del corruption",
 };
 
 // A test that causes a kernel report on purpose announces it: "mtguest: expect kernel

@@ -20,6 +20,7 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 #include <linux/xxhash.h>
+#include <linux/sched/clock.h>
 
 #define mtp_zalloc_array(n, size) kvcalloc(n, size, GFP_KERNEL)
 #define mtp_free_array(p) kvfree(p)
@@ -28,6 +29,7 @@
 #define mtp_free(p) kfree(p)
 /* Checksum of stored objects: xxh32, which zstd (selected) brings along. */
 #define mtp_csum(buf, len) xxh32(buf, len, 0)
+#define mtp_now_ns() local_clock()
 
 #else /* host */
 #include "host_compat.h"

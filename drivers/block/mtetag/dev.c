@@ -12,11 +12,41 @@
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
 #include "mtetag.h"
+
+/* Default disksize: the carve-out times a typical lz4 ratio for anonymous memory. */
+#define MTETAG_DEFAULT_RATIO 4
+/* Largest disksize accepted, in multiples of RAM. */
+#define MTETAG_MAX_RAM_MULTIPLE 16
+
+static char *disksize = "auto";
+module_param(disksize, charp, 0444);
+MODULE_PARM_DESC(disksize,
+		 "Disk size of new devices: auto (4x the carve-out, the default), 0 (uninitialised, as zram), or a size such as 1G");
+
+/* The largest disksize a device accepts: MTETAG_MAX_RAM_MULTIPLE times RAM, U32_MAX pages. */
+static u64 max_disksize(void)
+{
+	/* Slots are numbered in 32 bits. */
+	return min_t(u64, (u64)totalram_pages() * MTETAG_MAX_RAM_MULTIPLE, U32_MAX) << PAGE_SHIFT;
+}
+
+/* Disksize of a device created at load or by hot_add; 0: uninitialised. */
+static u64 default_disksize(void)
+{
+	u64 size;
+
+	if (!strcmp(disksize, "auto"))
+		return (u64)mtetag_pool.nr_tag * PAGE_SIZE * MTETAG_DEFAULT_RATIO;
+	if (mtetag_parse_size(disksize, &size))
+		return 0; /* refused at load already */
+	return min(PAGE_ALIGN(size), max_disksize());
+}
 
 #define SECTORS_PER_PAGE_SHIFT (PAGE_SHIFT - SECTOR_SHIFT)
 #define SECTORS_PER_PAGE BIT(SECTORS_PER_PAGE_SHIFT)
@@ -351,7 +381,7 @@ static ssize_t disksize_store(struct device *dev, struct device_attribute *attr,
 	if (err)
 		return err;
 	size = PAGE_ALIGN(size);
-	if (!size || size > mtetag_max_disksize())
+	if (!size || size > max_disksize())
 		return -EINVAL;
 	down_write(&mt->init_lock);
 	err = initialised(mt) ? -EBUSY : init_device(mt, size);
@@ -614,7 +644,7 @@ int mtetag_dev_add(void)
 	mt->disk->private_data = mt;
 	snprintf(mt->disk->disk_name, DISK_NAME_LEN, "mtetag%d", mt->id);
 	set_capacity(mt->disk, 0);
-	size = mtetag_default_disksize();
+	size = default_disksize();
 	if (size) {
 		err = init_device(mt, size);
 		if (err)
@@ -691,12 +721,18 @@ void mtetag_dev_remove_all(void)
 }
 
 /**
- * mtetag_blk_init() - register the block major
+ * mtetag_blk_init() - check the disksize parameter, register the block major
  *
  * Return: 0 or -errno.
  */
 int mtetag_blk_init(void)
 {
+	u64 size;
+
+	if (strcmp(disksize, "auto") && mtetag_parse_size(disksize, &size)) {
+		pr_err("disksize=%s: expected auto, 0 or a size\n", disksize);
+		return -EINVAL;
+	}
 	mtetag_major = register_blkdev(0, "mtetag");
 	return mtetag_major < 0 ? mtetag_major : 0;
 }

@@ -31,10 +31,14 @@ module_param(release_grace_ms, uint, 0644);
 MODULE_PARM_DESC(release_grace_ms,
 		 "A tag page whose data pages are all untagged returns to the pool after staying so this long (default 500)");
 
+#if IS_ENABLED(CONFIG_MTETAG_TESTING)
 static bool test_disable_hook;
 module_param(test_disable_hook, bool, 0444);
 MODULE_PARM_DESC(test_disable_hook,
-		 "Test only (taints): no hook, the pool uses every tag page: swap data corrupts live tags");
+		 "Negative control of the test suites: no hook, the pool uses every tag page: swap data corrupts live tags");
+#else
+static const bool test_disable_hook;
+#endif
 
 /* Reserve latency histogram: 4 buckets per power of two of nanoseconds. */
 #define LAT_SUB_SHIFT 2
@@ -66,7 +70,6 @@ struct mtetag_hook_state {
 	unsigned long *pending;      /* tag pages waiting for their grace period */
 	unsigned long *idle_since;   /* jiffies when each pending page went idle */
 	struct delayed_work give_back;
-	struct work_struct refill;
 	struct dentry *debugfs;
 };
 
@@ -81,8 +84,8 @@ static __always_inline bool region_locate(const struct mtetag_region *r, const s
 
 	if (off >= r->nr_pages)
 		return false;
-	*pg = r->tag + off / MTETAG_DATA_PAGES_PER_TAG_PAGE;
-	*bit = off % MTETAG_DATA_PAGES_PER_TAG_PAGE;
+	*pg = r->tag + off / MTR_DATA_PAGES_PER_TAG_PAGE;
+	*bit = off % MTR_DATA_PAGES_PER_TAG_PAGE;
 	return true;
 }
 
@@ -151,7 +154,7 @@ static u32 walk_tag_pages(unsigned long pfn, unsigned long nr, bool reserve)
 			pfn++;
 			continue;
 		}
-		n = min_t(unsigned long, end - pfn, MTETAG_DATA_PAGES_PER_TAG_PAGE - bit);
+		n = min_t(unsigned long, end - pfn, MTR_DATA_PAGES_PER_TAG_PAGE - bit);
 		pages = (n == 32 ? ~0u : (BIT(n) - 1)) << bit;
 		ret += reserve ? mark(tag_page_index(pg), pages) : clear(pg, pages);
 		pfn += n;
@@ -200,8 +203,8 @@ static noinline void reserve_slow(struct page *page, unsigned int order, bool sa
 	record_latency(ns, weight);
 	trace_reserve(pfn, order, moved, ns);
 	/* Evictions may have used spare pages: top them up where sleeping is allowed. */
-	if (moved && mtetag_spares_low())
-		schedule_work(&hs.refill);
+	if (moved)
+		mtetag_refill_async();
 }
 
 /*
@@ -274,47 +277,6 @@ static void give_back_work(struct work_struct *work)
 		queue_delayed_work(system_wq, &hs.give_back, max(grace / 2, 1UL));
 }
 
-/**
- * mtetag_tag_page_to_tags() - pool op: a carve-out page that held objects will hold tags
- * @pool: the pool
- * @addr: the page's mapping
- */
-void mtetag_tag_page_to_tags(struct mtp_pool *pool, void *addr)
-{
-	mte_tag_storage_inval_data(addr, MTP_PAGE_SIZE);
-}
-
-/**
- * mtetag_block_to_pool() - pool op: a block of tag pages is about to hold objects
- * @pool: the pool
- * @first: its first tag page
- * @nr: its tag pages
- *
- * Cleans and invalidates the tag lines of the data pages the block covers, at give-back
- * rather than on every free of a tagged page: frees are many, give-backs few.
- */
-void mtetag_block_to_pool(struct mtp_pool *pool, u32 first, u32 nr)
-{
-	int i;
-
-	for (i = 0; i < mtetag_nr_regions; i++) {
-		const struct mtetag_region *r = &mtetag_regions[i];
-
-		if (first - r->first_tag_page < r->tag_size >> PAGE_SHIFT) {
-			mte_tag_storage_inval_tags(PHYS_PFN(r->mem_base) +
-						   (first - r->first_tag_page) *
-						   MTETAG_DATA_PAGES_PER_TAG_PAGE,
-						   nr * MTETAG_DATA_PAGES_PER_TAG_PAGE);
-			return;
-		}
-	}
-}
-
-static void refill_work(struct work_struct *work)
-{
-	mtetag_refill_spares(GFP_KERNEL);
-}
-
 static const struct mte_tag_storage_ops mtetag_hook_ops = {
 	.reserve = mtetag_reserve,
 	.release = mtetag_release,
@@ -356,20 +318,50 @@ static bool page_has_tags(unsigned long pfn, bool writing_too)
 	       (writing_too && test_bit(PG_mte_lock, &page->flags));
 }
 
+/*
+ * The folio of data page @pfn, held, or NULL when it cannot be (free, or frozen for
+ * migration). Held across the test and the mark of the scan, it cannot be freed in between:
+ * its release would run before the mark, which would then stay forever.
+ */
+static struct folio *hold_folio(unsigned long pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+	struct folio *folio = page_folio(page);
+
+	if (!folio_try_get(folio))
+		return NULL;
+	if (unlikely(page_folio(page) != folio)) { /* split or freed meanwhile */
+		folio_put(folio);
+		return NULL;
+	}
+	return folio;
+}
+
 /* Mark the tag pages of the data pages of @r that are tagged; returns how many were. */
 static unsigned long mark_tagged(struct mtetag_region *r)
 {
 	unsigned long first = PHYS_PFN(r->mem_base), pfn, idx, tagged = 0;
+	struct folio *held;
 
 	for (pfn = first; pfn < first + PHYS_PFN(r->mem_size); pfn++) {
-		if (!(pfn % MTETAG_DATA_PAGES_PER_TAG_PAGE))
+		if (!(pfn % MTR_DATA_PAGES_PER_TAG_PAGE))
 			cond_resched();
 		if (!page_has_tags(pfn, true))
 			continue;
-		idx = (pfn - first) / MTETAG_DATA_PAGES_PER_TAG_PAGE;
-		mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
-			     BIT((pfn - first) % MTETAG_DATA_PAGES_PER_TAG_PAGE));
-		tagged++;
+		/*
+		 * Tested again under the hold. A page that cannot be held is marked all the
+		 * same: a mark that stays only keeps one tag page out of the pool, a missing
+		 * one would break I1.
+		 */
+		held = is_zero_page(pfn_to_page(pfn)) ? NULL : hold_folio(pfn);
+		if (!held || page_has_tags(pfn, true)) {
+			idx = (pfn - first) / MTR_DATA_PAGES_PER_TAG_PAGE;
+			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
+				     BIT((pfn - first) % MTR_DATA_PAGES_PER_TAG_PAGE));
+			tagged++;
+		}
+		if (held)
+			folio_put(held);
 	}
 	return tagged;
 }
@@ -427,6 +419,7 @@ static void mtetag_give_all_tag_pages(void)
 		mtp_tag_return(&mtetag_pool, idx);
 }
 
+#if IS_ENABLED(CONFIG_MTETAG_TESTING)
 /* I1 from the outside: no tag page that covers a tagged data page holds an object. */
 static int audit_show(struct seq_file *m, void *v)
 {
@@ -461,6 +454,46 @@ static int audit_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(audit);
+
+/* Writing 1 leaves evictions no room: the forced-loss test (mtetag_test_starve()). */
+static int starve_set(void *data, u64 val)
+{
+	if (val != 1)
+		return -EINVAL;
+	mtetag_test_starve();
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(starve_fops, NULL, starve_set, "%llu\n");
+
+/* The longest hold of the pool lock since load, or since 0 was written (make bench). */
+static int lock_hold_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(mtetag_pool.st.lock_hold_max_ns);
+	return 0;
+}
+
+static int lock_hold_set(void *data, u64 val)
+{
+	if (val)
+		return -EINVAL;
+	WRITE_ONCE(mtetag_pool.st.lock_hold_max_ns, 0);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(lock_hold_fops, lock_hold_get, lock_hold_set, "%llu\n");
+
+/* A module built for the test suites says so in the taint flags. */
+static void testing_init(struct dentry *dir)
+{
+	add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
+	debugfs_create_file("audit", 0400, dir, NULL, &audit_fops);
+	debugfs_create_file_unsafe("starve_evictions", 0200, dir, NULL, &starve_fops);
+	debugfs_create_file_unsafe("lock_hold_max_ns", 0600, dir, NULL, &lock_hold_fops);
+}
+#else
+static void testing_init(struct dentry *dir)
+{
+}
+#endif
 
 /* One character per tag page: T serves tags, . free, P packed objects, H a raw page. */
 static int block_map_show(struct seq_file *m, void *v)
@@ -539,7 +572,6 @@ int mtetag_hook_init(void)
 	for (i = 0; i < mtetag_nr_regions; i++)
 		mtetag_regions[i].tag = &mtetag_pool.tag[mtetag_regions[i].first_tag_page];
 	INIT_DELAYED_WORK(&hs.give_back, give_back_work);
-	INIT_WORK(&hs.refill, refill_work);
 	hs.pending = bitmap_zalloc(mtetag_pool.nr_tag, GFP_KERNEL);
 	hs.idle_since = kvcalloc(mtetag_pool.nr_tag, sizeof(*hs.idle_since), GFP_KERNEL);
 	if (!hs.pending || !hs.idle_since) {
@@ -548,14 +580,7 @@ int mtetag_hook_init(void)
 	}
 	if (test_disable_hook) {
 		/* The negative control of the faithful machine: it must see corruption. */
-		add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
 		pr_crit("test_disable_hook: no tag hook, swap data WILL corrupt live MTE tags\n");
-		/*
-		 * Keep kernel pointers out of the carve-out: tags would overwrite the links of
-		 * split objects and send the pool's writes anywhere, hanging the guest before
-		 * the oracle could report the corruption it exists to show.
-		 */
-		mtetag_pool.split = false;
 		mtetag_give_all_tag_pages();
 	} else {
 		err = mte_tag_storage_register(&mtetag_hook_ops);
@@ -568,7 +593,7 @@ int mtetag_hook_init(void)
 		mtetag_scan_tagged();
 	}
 	hs.debugfs = debugfs_create_dir("mtetag", NULL);
-	debugfs_create_file("audit", 0400, hs.debugfs, NULL, &audit_fops);
+	testing_init(hs.debugfs);
 	debugfs_create_file("block_map", 0400, hs.debugfs, NULL, &block_map_fops);
 	debugfs_create_file("reserve_latency", 0400, hs.debugfs, NULL, &reserve_latency_fops);
 	return 0;
@@ -594,7 +619,6 @@ void mtetag_hook_exit(void)
 	if (!test_disable_hook)
 		mte_tag_storage_unregister(&mtetag_hook_ops);
 	cancel_delayed_work_sync(&hs.give_back);
-	cancel_work_sync(&hs.refill);
 	kvfree(hs.idle_since);
 	bitmap_free(hs.pending);
 }

@@ -2,8 +2,19 @@
 /*
  * mtetag: compressed swap in the idle part of the MTE tag-storage carve-out.
  *
- * Lock order: dev->init_lock (rw_semaphore, sysfs and reset) -> pool.lock (spinlock, IRQ-safe).
- * The I/O path takes only pool.lock and a per-CPU stream (local_lock).
+ * Lock order, outermost first:
+ *
+ *   mtetag_idr_lock          mutex: hot_add, hot_remove, unload (dev.c)
+ *     disk->open_mutex       the block layer's: reset and remove claim the device under it
+ *     dev->init_lock         rw_semaphore: disksize, algorithm, reset; sysfs shows read it
+ *       stream->lock         per-CPU compression stream (local_lock), on the I/O path
+ *         mm locks           page table lock, folio lock, zone lock: the tag hook's callers
+ *           pool.lock        spinlock, IRQ-safe, innermost (pool.h)
+ *
+ * open_mutex is dropped before init_lock is taken, so the two never nest. The I/O path takes
+ * only a stream and pool.lock; the tag hook only pool.lock, from inside the mm's locks, with
+ * IRQs off on the free path: nothing under pool.lock sleeps, and it allocates only with
+ * GFP_ATOMIC (an eviction's last resort).
  */
 #ifndef _MTETAG_H
 #define _MTETAG_H
@@ -15,22 +26,20 @@
 
 #include "comp.h"
 #include "pool.h"
+#include "region_rules.h"
 
 #define MTETAG_MAX_REGIONS 8
-#define MTETAG_DATA_PAGES_PER_TAG_PAGE 32 /* 4 bits of tag per 16 bytes: 1/32 */
-/* Largest block-size in tag pages: one reserve may have to empty a whole block. */
-#define MTETAG_MAX_BLOCK_PAGES 16UL
 /*
  * The eviction reserve, free tag pages and spare overflow pages together (evictions use both).
- * One reserve empties at most one block, MTETAG_MAX_BLOCK_PAGES tag pages, each into at most
+ * One reserve empties at most one block, MTR_MAX_BLOCK_PAGES tag pages, each into at most
  * one empty page. Writes leave MTETAG_RESERVE, two such claims, to evictions; the first
  * eviction that leaves fewer than MTETAG_SPARES_LOW, one claim more, queues the refill to
  * MTETAG_SPARES. So three claims may come before the refill work runs; past them an eviction
  * allocates atomically, and only if that fails too it drops objects (read errors, counted).
  */
-#define MTETAG_RESERVE (2 * MTETAG_MAX_BLOCK_PAGES)
-#define MTETAG_SPARES_LOW (MTETAG_RESERVE + MTETAG_MAX_BLOCK_PAGES)
-#define MTETAG_SPARES (MTETAG_SPARES_LOW + MTETAG_MAX_BLOCK_PAGES)
+#define MTETAG_RESERVE (2 * MTR_MAX_BLOCK_PAGES)
+#define MTETAG_SPARES_LOW (MTETAG_RESERVE + MTR_MAX_BLOCK_PAGES)
+#define MTETAG_SPARES (MTETAG_SPARES_LOW + MTR_MAX_BLOCK_PAGES)
 
 /* One carve-out and the data memory whose tags it holds. */
 struct mtetag_region {
@@ -70,24 +79,36 @@ struct mtetag_dev {
 	struct mtetag_io_stats io;
 };
 
-extern struct mtp_pool mtetag_pool;
+/*
+ * Who calls whom: main.c orders the others; dev.c and hook.c use the pool through store.c
+ * and pool.h; dev.c reads the hook's counters; nothing calls back up into main.c.
+ */
+
+/* region.c */
 extern struct mtetag_region mtetag_regions[MTETAG_MAX_REGIONS];
 extern int mtetag_nr_regions;
-
 int mtetag_discover(const char *param);
 void mtetag_unmap_regions(void);
+
+/* store.c */
+extern struct mtp_pool mtetag_pool;
+int mtetag_store_init(void);
+void mtetag_store_exit(void);
+int mtetag_refill_spares(gfp_t gfp);
+void mtetag_refill_async(void);
+int mtetag_add_spare(gfp_t gfp);
+bool mtetag_spares_low(void);
+#if IS_ENABLED(CONFIG_MTETAG_TESTING)
+void mtetag_test_starve(void);
+#endif
+
+/* hook.c */
 void mtetag_scan_tagged(void);
 int mtetag_hook_init(void);
 void mtetag_hook_exit(void);
 void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned);
-void mtetag_tag_page_to_tags(struct mtp_pool *pool, void *addr);
-void mtetag_block_to_pool(struct mtp_pool *pool, u32 first, u32 nr);
-int mtetag_refill_spares(gfp_t gfp);
-int mtetag_add_spare(gfp_t gfp);
-bool mtetag_spares_low(void);
-u64 mtetag_default_disksize(void);
-u64 mtetag_max_disksize(void);
 
+/* dev.c */
 int mtetag_parse_size(const char *buf, u64 *size);
 int mtetag_dev_add(void);
 int mtetag_dev_remove(int id);

@@ -5,6 +5,29 @@
  */
 #include "pool.h"
 
+/*
+ * The pool lock is IRQ-safe and taken on the fault path: every hold is meant to be about one
+ * page's work (one block's for an eviction). The test build records the longest hold, which
+ * make bench reports.
+ */
+static void pool_lock(struct mtp_pool *pool, unsigned long *flags)
+{
+	spin_lock_irqsave(&pool->lock, *flags);
+	if (IS_ENABLED(CONFIG_MTETAG_TESTING))
+		pool->hold_since = mtp_now_ns();
+}
+
+static void pool_unlock(struct mtp_pool *pool, unsigned long flags)
+{
+	if (IS_ENABLED(CONFIG_MTETAG_TESTING)) {
+		u64 held = mtp_now_ns() - pool->hold_since;
+
+		if (held > pool->st.lock_hold_max_ns)
+			pool->st.lock_hold_max_ns = held;
+	}
+	spin_unlock_irqrestore(&pool->lock, flags);
+}
+
 /* Where the 4 KiB of @pg are: tag pages in the carve-out's mappings, overflow pages own theirs. */
 static const struct mtp_tag_map *map_of(const struct mtp_pool *pool, u32 index);
 
@@ -88,12 +111,14 @@ static struct mtp_slot *find_slot(struct mtp_owner *owner, u32 slot)
 {
 	struct mtp_slot *chunk = owner->slot_dir[slot >> MTP_SLOTS_SHIFT];
 
+	lockdep_assert_held(&owner->pool->lock);
 	return chunk ? &chunk[slot & (MTP_SLOTS_PER_CHUNK - 1)] : NULL;
 }
 
 /* A slot that names an object: its chunk exists. */
 static struct mtp_slot *slot_of(struct mtp_owner *owner, u32 slot)
 {
+	lockdep_assert_held(&owner->pool->lock);
 	return &owner->slot_dir[slot >> MTP_SLOTS_SHIFT][slot & (MTP_SLOTS_PER_CHUNK - 1)];
 }
 
@@ -677,12 +702,12 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	/* 24 bytes a slot, the table RAM/170 of what is stored; offset takes 14 bits, len 15. */
 	BUILD_BUG_ON(sizeof(struct mtp_slot) != 24);
 	BUILD_BUG_ON(MTP_PAGE_SHIFT > 14);
+	/* A descriptor per tag page, whether used or not: 40 bytes, 1/100 of the carve-out. */
+	BUILD_BUG_ON(sizeof(struct mtp_page) > 40);
 	memset(pool, 0, sizeof(*pool));
 	spin_lock_init(&pool->lock);
 	pool->ops = ops;
-	pool->reserve = 4;
-	pool->spare_max = 64;
-	pool->split = true;
+	pool->split = true; /* no reserve until the owner sizes it: mtp_pool_set_reserve() */
 	pool->next_ovf_no = nr_tag_pages;
 	INIT_LIST_HEAD(&pool->corrupt);
 	for (i = 0; i < ARRAY_SIZE(pool->ovf_hash); i++)
@@ -764,10 +789,47 @@ void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page)
 	INIT_LIST_HEAD(&mtp_to_ovf(page)->hash);
 	page->carveout = false;
 	page->state = MTP_EMPTY;
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	list_add(&page->node, &pool->spare);
 	pool->st.spare_pages++;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
+}
+
+/**
+ * mtp_pool_take_spare() - take one spare overflow page back from the pool
+ * @pool: the pool
+ *
+ * Return: the page, to free through ops->free_overflow, or NULL when the pool has none.
+ */
+struct mtp_page *mtp_pool_take_spare(struct mtp_pool *pool)
+{
+	struct mtp_page *page;
+	unsigned long flags;
+
+	pool_lock(pool, &flags);
+	page = list_first_entry_or_null(&pool->spare, struct mtp_page, node);
+	if (page) {
+		list_del_init(&page->node);
+		pool->st.spare_pages--;
+	}
+	pool_unlock(pool, flags);
+	return page;
+}
+
+/**
+ * mtp_pool_set_reserve() - size the room that writes leave to evictions
+ * @pool: the pool
+ * @reserve: free tag pages and spares together that writes may not take
+ * @spare_max: free tag pages and spares together to keep when pages empty
+ */
+void mtp_pool_set_reserve(struct mtp_pool *pool, u32 reserve, u32 spare_max)
+{
+	unsigned long flags;
+
+	pool_lock(pool, &flags);
+	pool->reserve = reserve;
+	pool->spare_max = spare_max;
+	pool_unlock(pool, flags);
 }
 
 /**
@@ -814,15 +876,16 @@ int mtp_owner_init(struct mtp_pool *pool, struct mtp_owner *owner, u32 nr_slots)
 	if (!owner->slot_dir)
 		return -ENOMEM;
 	owner->nr_slots = nr_slots;
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	for (i = 0; i < MTP_MAX_OWNERS && id < 0; i++)
 		if (!pool->owners[i])
 			id = i;
 	if (id >= 0) {
 		owner->id = id;
+		owner->pool = pool;
 		pool->owners[id] = owner;
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	if (id < 0) {
 		mtp_free_array(owner->slot_dir);
 		owner->slot_dir = NULL;
@@ -869,13 +932,13 @@ int mtp_prepare_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 	chunk = mtp_zalloc_noio(MTP_SLOTS_PER_CHUNK * sizeof(*chunk));
 	if (!chunk)
 		return -ENOMEM;
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	if (!*dir) {
 		WRITE_ONCE(*dir, chunk);
 		owner->nr_chunks++;
 		chunk = NULL;
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	mtp_free(chunk); /* another writer installed one first */
 	return 0;
 }
@@ -889,27 +952,29 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 {
 	u32 nr_dir = DIV_ROUND_UP(owner->nr_slots, MTP_SLOTS_PER_CHUNK);
 	unsigned long flags;
-	u32 c, i;
+	u32 c, i, j;
 
 	if (!owner->slot_dir)
 		return;
-	/* A chunk of slots at a time: the lock is IRQ-safe and a device may be large. */
+	/* MTP_DESTROY_BATCH slots per hold: the lock is IRQ-safe and a device may be large. */
 	for (c = 0; c < nr_dir; c++) {
 		struct mtp_slot *chunk = owner->slot_dir[c];
 
-		spin_lock_irqsave(&pool->lock, flags);
-		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i++) {
-			struct mtp_slot old = chunk[i];
+		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i += MTP_DESTROY_BATCH) {
+			pool_lock(pool, &flags);
+			for (j = i; j < i + MTP_DESTROY_BATCH; j++) {
+				struct mtp_slot old = chunk[j];
 
-			chunk[i].kind = MTP_SLOT_EMPTY;
-			drop_obj(pool, owner, old, NULL);
+				chunk[j].kind = MTP_SLOT_EMPTY;
+				drop_obj(pool, owner, old, NULL);
+			}
+			drop_corrupt_pages(pool);
+			pool_unlock(pool, flags);
 		}
-		drop_corrupt_pages(pool);
-		spin_unlock_irqrestore(&pool->lock, flags);
 	}
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	pool->owners[owner->id] = NULL;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	for (c = 0; c < nr_dir; c++)
 		mtp_free(owner->slot_dir[c]);
 	mtp_free_array(owner->slot_dir);
@@ -939,10 +1004,10 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 	if (slot >= owner->nr_slots || !len || (len > MTP_HUGE_THRESHOLD && len != MTP_PAGE_SIZE))
 		return -EINVAL;
 	csum = mtp_csum(buf, len);
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	s = find_slot(owner, slot);
 	if (!s) {
-		spin_unlock_irqrestore(&pool->lock, flags);
+		pool_unlock(pool, flags);
 		return -ENOMEM;
 	}
 	old = *s;
@@ -963,7 +1028,7 @@ int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const vo
 		drop_obj(pool, owner, old, NULL);
 		drop_corrupt_pages(pool);
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	return err;
 }
 
@@ -977,7 +1042,7 @@ static bool replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 	unsigned long flags;
 	struct mtp_slot old, *s;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	s = find_slot(owner, slot);
 	if (s) {
 		old = *s;
@@ -989,7 +1054,7 @@ static bool replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 		drop_obj(pool, owner, old, NULL);
 		drop_corrupt_pages(pool);
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	return s;
 }
 
@@ -1047,7 +1112,7 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 
 	if (slot >= owner->nr_slots)
 		return -EINVAL;
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	s = find_slot(owner, slot);
 	kind = s ? s->kind : MTP_SLOT_EMPTY;
 	if (kind == MTP_SLOT_SAME) {
@@ -1060,7 +1125,7 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 		else
 			read_pieces(pool, s, buf);
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	/* Outside the lock: what came back is checked, not what we hold. */
 	if (kind == MTP_SLOT_OBJ && mtp_csum(buf, *len) != csum)
 		return -EBADMSG;
@@ -1207,11 +1272,11 @@ u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages)
 	/* The common case, a page that serves tags already: no lock, IRQs untouched. */
 	if (mtp_tag_mark_serving(pg, pages))
 		return 0;
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	atomic64_or(pages, &pg->tag_word);
 	moved = claim_block(pool, tag_index);
 	drop_corrupt_pages(pool);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	return moved;
 }
 
@@ -1272,19 +1337,19 @@ bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 
 	if (tag_index >= pool->nr_tag)
 		return false;
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	first = block_of(pool, tag_index, &nr);
 	if (!map_of(pool, tag_index) || !unserve_block(pool, first, nr)) {
-		spin_unlock_irqrestore(&pool->lock, flags);
+		pool_unlock(pool, flags);
 		return false;
 	}
 	/* EMPTY but on no list: no object can be placed; a reserve meanwhile claims it back. */
 	for (i = first; i < first + nr; i++)
 		set_state(pool, &pool->tag[i], MTP_EMPTY);
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	if (pool->ops->to_pool)
 		pool->ops->to_pool(pool, first, nr);
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	for (i = first; i < first + nr; i++) {
 		struct mtp_page *pg = &pool->tag[i];
 
@@ -1293,7 +1358,7 @@ bool mtp_tag_return(struct mtp_pool *pool, u32 tag_index)
 			pool->st.returns++;
 		}
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	return true;
 }
 
@@ -1311,11 +1376,11 @@ void mtp_claim_all(struct mtp_pool *pool)
 
 	/* A block at a time: the lock is IRQ-safe and the carve-out may be large. */
 	for (i = 0; i < pool->nr_tag; i++) {
-		spin_lock_irqsave(&pool->lock, flags);
+		pool_lock(pool, &flags);
 		if (pool->tag[i].state != MTP_TAGS)
 			claim_block(pool, i);
 		drop_corrupt_pages(pool);
-		spin_unlock_irqrestore(&pool->lock, flags);
+		pool_unlock(pool, flags);
 	}
 }
 
@@ -1332,12 +1397,12 @@ int mtp_pool_close_carveout(struct mtp_pool *pool)
 	unsigned long flags;
 	int err = 0;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	if (pool->st.tag_used)
 		err = -EBUSY;
 	else
 		pool->carveout_closed = true;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	return err;
 }
 
@@ -1349,9 +1414,9 @@ void mtp_pool_open_carveout(struct mtp_pool *pool)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	pool->carveout_closed = false;
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 }
 
 /**
@@ -1420,36 +1485,43 @@ u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 	u64 done = 0;
 	u32 i, b;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	/* A page per hold of the lock: writes and evictions go on meanwhile. */
 	for (i = 0; i < pool->nr_tag; i++) {
+		pool_lock(pool, &flags);
 		pg = &pool->tag[i];
 		if (pg->state == MTP_PACKED && pg->tail != pg->live) {
 			squeeze(pool, pg);
 			done++;
 		}
+		pool_unlock(pool, flags);
 	}
 	/*
 	 * Pages with more than half their bytes free give their objects to fuller pages. Take
 	 * them off their buckets first so that each is tried once and none receives objects.
+	 * Between holds another operation may take a page off @todo (it emptied, or took a
+	 * piece back): it is then simply not evacuated.
 	 */
 	INIT_LIST_HEAD(&todo);
-	for (b = MTP_NR_BUCKETS / 2 + 1; b < MTP_NR_BUCKETS; b++) {
-		while ((pg = list_first_entry_or_null(&owner->ovf_buckets[b], struct mtp_page,
-						      node))) {
-			list_del_init(&pg->node);
-			list_add_tail(&pg->node, &todo);
+	pool_lock(pool, &flags);
+	for (b = MTP_NR_BUCKETS / 2 + 1; b < MTP_NR_BUCKETS; b++)
+		list_splice_tail_init(&owner->ovf_buckets[b], &todo);
+	pool_unlock(pool, flags);
+	do {
+		pool_lock(pool, &flags);
+		pg = list_first_entry_or_null(&todo, struct mtp_page, node);
+		if (pg) {
+			evacuate(pool, pg);
+			done++;
+		} else {
+			owner->st.squeezed += done;
+			drop_corrupt_pages(pool);
 		}
-	}
-	while ((pg = list_first_entry_or_null(&todo, struct mtp_page, node))) {
-		evacuate(pool, pg);
-		done++;
-	}
-	owner->st.squeezed += done;
-	drop_corrupt_pages(pool);
-	spin_unlock_irqrestore(&pool->lock, flags);
+		pool_unlock(pool, flags);
+	} while (pg);
 	return done;
 }
 
+#if IS_ENABLED(CONFIG_MTETAG_TESTING)
 /* Head and tail of a split object name each other and add up to the slot's length. */
 static int check_piece(struct mtp_pool *pool, struct mtp_page *pg, u32 off)
 {
@@ -1503,7 +1575,7 @@ int mtp_check(struct mtp_pool *pool)
 	int err = 0;
 	u32 i, o;
 
-	spin_lock_irqsave(&pool->lock, flags);
+	pool_lock(pool, &flags);
 	for (i = 0; i < pool->nr_tag && !err; i++) {
 		struct mtp_page *pg = &pool->tag[i];
 		s64 word = atomic64_read(&pg->tag_word);
@@ -1566,6 +1638,7 @@ int mtp_check(struct mtp_pool *pool)
 			     huge != owner->st.huge_pages))
 			err = -12;
 	}
-	spin_unlock_irqrestore(&pool->lock, flags);
+	pool_unlock(pool, flags);
 	return err;
 }
+#endif

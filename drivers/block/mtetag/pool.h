@@ -13,12 +13,12 @@
  *   HUGE    one incompressible page stored raw, its owner recorded in the page descriptor
  *
  * An object is one piece, or two when it fills the tail of a page that has no room for it
- * whole: the head piece links to the tail piece in another page. Each piece lies in one store
- * page, so emptying a tag page moves the pieces in it and nothing else. Splitting is what lets
- * same-sized objects (3 x 1.1 KiB leave 20% of a page) pack as densely as zsmalloc does.
+ * whole, the rest going to another page. Each piece lies in one store page, so emptying a tag
+ * page moves the pieces in it and nothing else. Splitting is what lets same-sized objects
+ * (3 x 1.1 KiB leave 20% of a page) pack as densely as zsmalloc does.
  *
- * Callers hold slots, not addresses: a slot names the head piece, the head names the tail, and
- * moving a piece (eviction, compaction) copies its bytes and rewrites the one reference to it.
+ * Callers hold slots, not addresses: a slot (in RAM) names both pieces, and moving a piece
+ * (eviction, compaction) copies its bytes and rewrites the one reference to it, in the slot.
  *
  * The carve-out is memory others may write (a missed tag path, a late cache line, a wrong
  * firmware table) and read (LDG): it holds object bytes and piece headers only. Where every
@@ -29,8 +29,11 @@
  *
  * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
  * protects every page descriptor, list and counter here and every slot of every owner;
- * the tag word of a tag page is atomic (see MTP_TAG_SERVING).
- * Nothing here sleeps or allocates; pages come in through mtp_pool_add_spare().
+ * the tag word of a tag page is atomic (see MTP_TAG_SERVING). It is the innermost lock of
+ * the module (mtetag.h has the whole order): nothing here takes another lock, sleeps or
+ * allocates; pages come in through mtp_pool_add_spare(), or ops->alloc_atomic as the last
+ * resort of an eviction. Whole-device walks (compaction, an owner's teardown) drop it every
+ * page or MTP_DESTROY_BATCH slots.
  */
 #ifndef _MTETAG_POOL_H
 #define _MTETAG_POOL_H
@@ -216,8 +219,11 @@ struct mtp_owner_stats {
  */
 #define MTP_SLOTS_SHIFT 8
 #define MTP_SLOTS_PER_CHUNK BIT(MTP_SLOTS_SHIFT)
+/* Slots an owner's teardown drops per hold of the lock: a few pages' work. */
+#define MTP_DESTROY_BATCH 16
 
 struct mtp_owner {
+	struct mtp_pool *pool;      /* whose lock guards the slots */
 	struct mtp_slot **slot_dir; /* chunks of the slot table; NULL: never written, all empty */
 	u32 nr_slots;
 	u32 nr_chunks;              /* chunks allocated */
@@ -241,6 +247,7 @@ struct mtp_pool_stats {
 	u64 corrupt_pages;   /* pages whose pieces the carve-out garbled: must stay 0 */
 	u64 corrupt_lost;    /* objects dropped with them (they read as I/O errors) */
 	u64 returns;         /* tag pages given back to the pool */
+	u64 lock_hold_max_ns; /* longest hold of the lock (test builds only) */
 };
 
 struct mtp_pool_ops {
@@ -303,6 +310,7 @@ struct mtp_pool {
 	struct mtp_owner *owners[MTP_MAX_OWNERS];
 	struct list_head ovf_hash[1 << MTP_OVF_HASH_BITS];  /* overflow pages in use, by number */
 	struct mtp_pool_stats st;
+	u64 hold_since;                                /* when the lock was taken (tests) */
 };
 
 int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_tag_pages);
@@ -310,6 +318,8 @@ int mtp_pool_set_tag_addr(struct mtp_pool *pool, u32 first, void *addr, u32 nr,
 			  u32 block_pages);
 void mtp_pool_destroy(struct mtp_pool *pool);
 void mtp_pool_add_spare(struct mtp_pool *pool, struct mtp_page *page);
+struct mtp_page *mtp_pool_take_spare(struct mtp_pool *pool);
+void mtp_pool_set_reserve(struct mtp_pool *pool, u32 reserve, u32 spare_max);
 u32 mtp_pool_nr_spare(struct mtp_pool *pool);
 u32 mtp_pool_nr_free_tag(struct mtp_pool *pool);
 
@@ -334,6 +344,8 @@ int mtp_pool_close_carveout(struct mtp_pool *pool);
 void mtp_pool_open_carveout(struct mtp_pool *pool);
 
 u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner);
+#if IS_ENABLED(CONFIG_MTETAG_TESTING)
 int mtp_check(struct mtp_pool *pool);
+#endif
 
 #endif /* _MTETAG_POOL_H */

@@ -33,42 +33,22 @@ static __printf(2, 3) int reject(const struct mtetag_region *r, const char *fmt,
 	return -EINVAL;
 }
 
-static bool ranges_overlap(phys_addr_t a, phys_addr_t a_size, phys_addr_t b, phys_addr_t b_size)
+static struct mtr_range range_of(const struct mtetag_region *r)
 {
-	return a < b + b_size && b < a + a_size;
+	return (struct mtr_range){ .tag_base = r->tag_base, .tag_size = r->tag_size,
+				   .mem_base = r->mem_base, .mem_size = r->mem_size,
+				   .block_size = r->block_size };
 }
 
-/* The rules of the binding (design.md section 2); a message names the node and the rule. */
 static int check_region(const struct mtetag_region *r)
 {
-	if (!r->tag_size || !r->mem_size)
-		return reject(r, "empty range");
-	if (!PAGE_ALIGNED(r->tag_base) || !PAGE_ALIGNED(r->tag_size) ||
-	    !PAGE_ALIGNED(r->mem_base) || !PAGE_ALIGNED(r->mem_size))
-		return reject(r, "ranges must be page aligned");
-	if (r->tag_size * MTETAG_DATA_PAGES_PER_TAG_PAGE != r->mem_size)
-		return reject(r, "size %pa is not 1/32 of the tagged memory (%pa)",
-			      &r->tag_size, &r->mem_size);
-	if (!r->block_size || r->block_size % PAGE_SIZE || r->tag_size % r->block_size ||
-	    r->block_size > MTETAG_MAX_BLOCK_PAGES * PAGE_SIZE)
-		return reject(r, "block-size %u: no multiple of %lu dividing the size, up to %lu",
-			      r->block_size, PAGE_SIZE, MTETAG_MAX_BLOCK_PAGES * PAGE_SIZE);
-	/* Blocks are counted from the carve-out's base: it must start one, as its data must. */
-	if (r->tag_base % r->block_size ||
-	    r->mem_base % ((u64)r->block_size * MTETAG_DATA_PAGES_PER_TAG_PAGE))
-		return reject(r, "carve-out or tagged memory not aligned to block-size %u",
-			      r->block_size);
-	if (ranges_overlap(r->tag_base, r->tag_size, r->mem_base, r->mem_size))
-		return reject(r, "carve-out overlaps the memory it tags");
-	return 0;
-}
+	struct mtr_range range = range_of(r);
+	const char *broken = mtr_check(&range, PAGE_SIZE);
 
-static bool regions_overlap(const struct mtetag_region *r, const struct mtetag_region *o)
-{
-	return ranges_overlap(r->tag_base, r->tag_size, o->tag_base, o->tag_size) ||
-	       ranges_overlap(r->mem_base, r->mem_size, o->mem_base, o->mem_size) ||
-	       ranges_overlap(r->tag_base, r->tag_size, o->mem_base, o->mem_size) ||
-	       ranges_overlap(o->tag_base, o->tag_size, r->mem_base, r->mem_size);
+	if (!broken)
+		return 0;
+	return reject(r, "%s (carve-out %pa+%pa, tagged memory %pa+%pa, block-size %u)", broken,
+		      &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size, r->block_size);
 }
 
 /* The carve-out must be RAM the page allocator does not own: every page of it reserved. */
@@ -148,13 +128,12 @@ static int parse_param(const char *param, struct mtetag_region *r)
 	if (n != 3 && n != 4)
 		return reject(r, "expected <tag base>,<tag size>,<data base>[,<block-size>]: %s",
 			      param);
-	if (size > U64_MAX / MTETAG_DATA_PAGES_PER_TAG_PAGE || base + size < base ||
-	    mem + size * MTETAG_DATA_PAGES_PER_TAG_PAGE < mem)
-		return reject(r, "range wraps");
+	if (size > U64_MAX / MTR_DATA_PAGES_PER_TAG_PAGE)
+		return reject(r, "size %#llx too large", size);
 	r->tag_base = base;
 	r->tag_size = size;
 	r->mem_base = mem;
-	r->mem_size = size * MTETAG_DATA_PAGES_PER_TAG_PAGE;
+	r->mem_size = size * MTR_DATA_PAGES_PER_TAG_PAGE;
 	r->block_size = block;
 	return 0;
 }
@@ -171,9 +150,10 @@ int mtetag_discover(const char *param)
 {
 	/* Once, at load: off the stack. */
 	static struct mtetag_region found[MTETAG_MAX_REGIONS + 1];
-	static bool ok[MTETAG_MAX_REGIONS + 1];
+	static struct mtr_range ranges[MTETAG_MAX_REGIONS + 1];
+	static bool ok[MTETAG_MAX_REGIONS + 1], checked[MTETAG_MAX_REGIONS + 1];
 	struct device_node *np;
-	int i, j, n = 0;
+	int i, n = 0;
 	u32 pages = 0;
 
 	memset(found, 0, sizeof(found));
@@ -192,12 +172,14 @@ int mtetag_discover(const char *param)
 			n++;
 		}
 	}
-	/* Of two regions that overlap, firmware got one wrong and cannot say which: refuse both. */
+	for (i = 0; i < n; i++) {
+		ranges[i] = range_of(&found[i]);
+		checked[i] = ok[i];
+	}
+	mtr_refuse_overlaps(ranges, ok, n);
 	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (i != j && ok[i] && found[j].tag_size &&
-			    regions_overlap(&found[i], &found[j]))
-				ok[i] = !reject(&found[i], "overlaps %s", found[j].name);
+		if (checked[i] && !ok[i])
+			reject(&found[i], "overlaps another tag-storage region");
 	for (i = 0; i < n; i++)
 		if (ok[i])
 			add_region(&found[i]);

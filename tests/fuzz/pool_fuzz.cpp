@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+// libFuzzer target: operation sequences on the portable pool core (drivers/block/mtetag/pool.c)
+// against a model. Writes, discards, reads, evictions (tag marks), releases, give-backs,
+// compaction, spare and atomic-allocation failures, and scribbles over carve-out pages. A read
+// must give the bytes last written or an error, never other bytes; without a scribble and with
+// a reserve that holds, nothing may be lost and mtp_check() must find the pool consistent.
+extern "C" {
+#include "pool.h"
+}
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <vector>
+
+namespace {
+
+constexpr std::uint32_t kTagPages = 32;
+constexpr std::uint32_t kSlots = 96;
+
+long g_ovf_pages;
+bool g_atomic_ok;
+
+mtp_page *new_ovf()
+{
+	auto *ovf = new mtp_ovf_page{};
+	ovf->addr = std::aligned_alloc(MTP_PAGE_SIZE, MTP_PAGE_SIZE);
+	g_ovf_pages++;
+	return &ovf->pg;
+}
+
+void free_ovf(mtp_page *pg)
+{
+	mtp_ovf_page *ovf = mtp_to_ovf(pg);
+	std::free(ovf->addr);
+	delete ovf;
+	g_ovf_pages--;
+}
+
+mtp_page *alloc_atomic()
+{
+	return g_atomic_ok ? new_ovf() : nullptr;
+}
+
+const mtp_pool_ops kOps = {free_ovf, alloc_atomic, nullptr, nullptr};
+
+// The input, read a byte or a word at a time; zeros once it runs out.
+struct Input {
+	const std::uint8_t *p;
+	std::size_t left;
+	std::uint8_t u8()
+	{
+		if (!left)
+			return 0;
+		left--;
+		return *p++;
+	}
+	std::uint16_t u16() { return std::uint16_t(u8() | u8() << 8); }
+};
+
+struct Model {
+	enum Kind { Empty, Same, Bytes } kind = Empty;
+	std::uint64_t fill = 0;
+	std::vector<std::uint8_t> bytes;
+};
+
+// Object bytes from a seed: runs of a repeated byte mixed with noise, as compressed data is not.
+std::vector<std::uint8_t> object(std::uint32_t len, std::uint16_t seed)
+{
+	std::vector<std::uint8_t> b(len);
+	std::uint32_t x = seed * 2654435761u + 1;
+	for (auto &c : b) {
+		x = x * 1103515245u + 12345u;
+		c = std::uint8_t(x >> 24);
+	}
+	return b;
+}
+
+[[noreturn]] void fail(const char *what)
+{
+	std::fprintf(stderr, "pool_fuzz: %s\n", what);
+	std::abort();
+}
+
+class Run {
+public:
+	explicit Run(std::uint32_t block_pages)
+	{
+		if (mtp_pool_init(&pool_, &kOps, kTagPages))
+			fail("pool init");
+		carve_ = static_cast<std::uint8_t *>(
+			std::aligned_alloc(MTP_PAGE_SIZE, kTagPages * std::size_t{MTP_PAGE_SIZE}));
+		if (mtp_pool_set_tag_addr(&pool_, 0, carve_, kTagPages, block_pages))
+			fail("tag map");
+		for (std::uint32_t i = 0; i < kTagPages; i += block_pages)
+			mtp_tag_return(&pool_, i);
+		mtp_pool_set_reserve(&pool_, 2 * block_pages, 4 * block_pages);
+		if (mtp_owner_init(&pool_, &owner_, kSlots))
+			fail("owner init");
+	}
+
+	~Run()
+	{
+		mtp_owner_destroy(&pool_, &owner_);
+		mtp_pool_destroy(&pool_);
+		std::free(carve_);
+		if (g_ovf_pages)
+			fail("overflow pages leaked");
+	}
+
+	void step(Input &in)
+	{
+		const std::uint8_t op = in.u8();
+		const std::uint32_t slot = in.u8() % kSlots;
+		switch (op % 11) {
+		case 0:
+		case 1: { // write an object: small, around the split sizes, or a raw page
+			std::uint32_t len = in.u16() % (MTP_HUGE_THRESHOLD + 64) + 1;
+			if (len > MTP_HUGE_THRESHOLD)
+				len = MTP_PAGE_SIZE;
+			write(slot, object(len, in.u16()));
+			break;
+		}
+		case 2: { // a same-filled page
+			const std::uint64_t fill = in.u16() * 0x0001000100010001ull;
+			if (!mtp_prepare_slot(&pool_, &owner_, slot) &&
+			    !mtp_write_same(&pool_, &owner_, slot, fill))
+				model_[slot] = {Model::Same, fill, {}};
+			break;
+		}
+		case 3:
+			mtp_discard(&pool_, &owner_, slot);
+			model_.erase(slot);
+			break;
+		case 4:
+			read(slot);
+			break;
+		case 5: // a reserve: data pages of a tag page are about to be tagged
+			mtp_tag_mark(&pool_, in.u8() % kTagPages, 1u << (in.u8() % 32));
+			break;
+		case 6: { // their release, and the give-back after the grace period
+			const std::uint32_t t = in.u8() % kTagPages;
+			if (mtp_tag_clear(&pool_, t, 1u << (in.u8() % 32)))
+				mtp_tag_return(&pool_, t);
+			break;
+		}
+		case 7:
+			mtp_compact(&pool_, &owner_);
+			break;
+		case 8: { // the carve-out written behind the pool's back
+			std::uint8_t *page = carve_ + (in.u8() % kTagPages) * std::size_t{MTP_PAGE_SIZE};
+			const std::uint32_t off = in.u16() % MTP_PAGE_SIZE;
+			const std::uint32_t n = in.u8() % 64 + 1;
+			for (std::uint32_t i = 0; i < n && off + i < MTP_PAGE_SIZE; i++)
+				page[off + i] = in.u8();
+			scribbled_ = true;
+			break;
+		}
+		case 9: // an allocator that fails, or recovers
+			g_atomic_ok = in.u8() & 1;
+			break;
+		case 10: // the refill work
+			if (mtp_pool_nr_spare(&pool_) < 8)
+				mtp_pool_add_spare(&pool_, new_ovf());
+			break;
+		}
+		if (!scribbled_ && mtp_check(&pool_))
+			fail("mtp_check");
+	}
+
+	void read_all()
+	{
+		for (std::uint32_t s = 0; s < kSlots; s++)
+			read(s);
+	}
+
+private:
+	void write(std::uint32_t slot, const std::vector<std::uint8_t> &b)
+	{
+		int err = mtp_prepare_slot(&pool_, &owner_, slot);
+		// The driver's write loop: one more page per -EAGAIN, as long as the allocator gives.
+		for (int tries = 0; !err && tries < 4; tries++) {
+			err = mtp_write(&pool_, &owner_, slot, b.data(), std::uint32_t(b.size()));
+			if (err != -EAGAIN)
+				break;
+			mtp_pool_add_spare(&pool_, new_ovf());
+		}
+		if (!err)
+			model_[slot] = {Model::Bytes, 0, b};
+		// On error the slot is unchanged: the model too.
+	}
+
+	void read(std::uint32_t slot)
+	{
+		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
+		std::uint32_t len = 0;
+		std::uint64_t fill = 0;
+		const int kind = mtp_read(&pool_, &owner_, slot, buf.data(), &len, &fill);
+		auto it = model_.find(slot);
+		if (kind == MTP_SLOT_LOST || kind == -EBADMSG) {
+			// An error, never data: allowed only once something was lost or garbled.
+			if (!scribbled_ && !pool_.st.evict_lost)
+				fail("read error with nothing lost or scribbled");
+			return;
+		}
+		if (it == model_.end()) {
+			if (kind != MTP_SLOT_EMPTY)
+				fail("a slot never written (or discarded) reads as data");
+			return;
+		}
+		const Model &m = it->second;
+		if (m.kind == Model::Same) {
+			if (kind != MTP_SLOT_SAME || fill != m.fill)
+				fail("same-filled page reads back wrong");
+			return;
+		}
+		if (kind != MTP_SLOT_OBJ || len != m.bytes.size() ||
+		    std::memcmp(buf.data(), m.bytes.data(), len))
+			fail("object reads back other bytes");
+	}
+
+	mtp_pool pool_{};
+	mtp_owner owner_{};
+	std::uint8_t *carve_ = nullptr;
+	std::map<std::uint32_t, Model> model_;
+	bool scribbled_ = false;
+};
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
+{
+	Input in{data, size};
+	static const std::uint32_t kBlocks[] = {1, 2, 4, 16};
+	g_atomic_ok = false;
+	{
+		Run run(kBlocks[in.u8() % 4]);
+		while (in.left)
+			run.step(in);
+		run.read_all();
+	}
+	return 0;
+}

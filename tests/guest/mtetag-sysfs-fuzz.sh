@@ -1,0 +1,38 @@
+#!/bin/sh
+# Thousands of hostile writes to every writable attribute: of a device that is swap under a
+# live hog, of an unused one, and of the control class (hot_remove). Each is refused or
+# applied; nothing oopses or warns (the runner fails the boot on that) and the hog's pages
+# all read back. Prints the "hardening-word: sysfs_writes=<N>" of the summary.
+. /tests/lib.sh
+tap_plan 5
+modprobe mtetag num_devices=2 disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
+in_use=/sys/block/mtetag0
+spare=/sys/block/mtetag1
+echo $(($(meminfo_kb MemTotal) * 2))K >$in_use/disksize
+mkswap /dev/mtetag0 >/dev/null && swapon /dev/mtetag0
+pagehog --percent 120 --seed 21 --after-fill "sleep 20" >/tmp/hog.out 2>&1 &
+hog=$!
+sleep 5
+# mem_limit of the swap device stays out: a root that caps its swap may OOM its own hog.
+sysfs-fuzz --writes 3000 --seed 5 $in_use/disksize $in_use/comp_algorithm $in_use/reset \
+	$in_use/compact >/tmp/fuzz0.out
+rc0=$?
+sysfs-fuzz --writes 3000 --seed 6 $spare/disksize $spare/comp_algorithm $spare/mem_limit \
+	$spare/reset $spare/compact /sys/class/mtetag-control/hot_remove >/tmp/fuzz1.out
+rc1=$?
+cat /tmp/fuzz0.out /tmp/fuzz1.out
+check "writes to the swap device's attributes return" test $rc0 = 0
+check "writes to an unused device and hot_remove return" test $rc1 = 0
+wait $hog
+rc=$?
+tail -1 /tmp/hog.out
+check "every page of the hog reads back intact" test $rc = 0
+check "the swap device survived as swap" swapoff /dev/mtetag0
+echo 1 >$in_use/reset
+check "rmmod" rmmod mtetag
+n=0
+for f in /tmp/fuzz0.out /tmp/fuzz1.out; do
+	n=$((n + $(sed -n 's/.*writes=\([0-9]*\).*/\1/p' $f)))
+done
+echo "hardening-word: sysfs_writes=$n"
+tap_exit
