@@ -24,8 +24,7 @@ build() { # build SOURCE_DIR NAME [make variables]
 log "building drivers/block/mtetag and tests/modules (W=1)"
 build "$MTETAG_ROOT/drivers/block/mtetag" mtetag CONFIG_MTETAG=m
 # The suites' build: the debugfs audit and the negative control (tests/guest/lib.sh).
-build "$MTETAG_ROOT/drivers/block/mtetag" mtetag-testing CONFIG_MTETAG=m CONFIG_MTETAG_TESTING=y \
-	KCPPFLAGS=-DCONFIG_MTETAG_TESTING=1
+build "$MTETAG_ROOT/drivers/block/mtetag" mtetag-testing CONFIG_MTETAG=m CONFIG_MTETAG_TESTING=y
 for d in "$MTETAG_ROOT"/tests/modules/*/; do
 	build "$d" "$(basename "$d")"
 done

@@ -150,22 +150,21 @@ for suite in "${SUITES[@]}"; do
 		echo "tagpath: pagesize_16k=$w" >>"$tagpath_words"
 	fi
 done
-if [ -s "$tagpath_words" ]; then
-	line="tagpaths:"
-	for w in "${TAGPATHS[@]}"; do
-		v=$(sed -n "s/^tagpath: $w=//p" "$tagpath_words" | tail -n 1)
+# summary_line NAME FILE PREFIX WORD...: "NAME: WORD=VALUE ..." from the last "PREFIX
+# WORD=VALUE" line of FILE for each word.
+summary_line() {
+	local name=$1 file=$2 prefix=$3 w v line
+	shift 3
+	line="$name:"
+	for w in "$@"; do
+		v=$(sed -n "s/^$prefix $w=//p" "$file" | tail -n 1)
 		line="$line $w=${v:-not-run}"
 	done
 	echo "$line"
-fi
-if [ "$debug" = 0 ] && [ -s "$hardening_words" ]; then
-	line="hardening:"
-	for w in "${HARDENING[@]}"; do
-		v=$(sed -n "s/^hardening-word: $w=//p" "$hardening_words" | tail -n 1)
-		line="$line $w=${v:-not-run}"
-	done
-	echo "$line"
-fi
+}
+[ ! -s "$tagpath_words" ] || summary_line tagpaths "$tagpath_words" tagpath: "${TAGPATHS[@]}"
+[ "$debug" = 1 ] || [ ! -s "$hardening_words" ] ||
+	summary_line hardening "$hardening_words" hardening-word: "${HARDENING[@]}"
 if [ "$debug" = 1 ]; then
 	names=$(printf '%s\n' "${SUITES[@]}" | cut -d'|' -f1 | paste -sd,)
 	echo "debug-kernel: reports=$reports suites=$names"

@@ -13,6 +13,7 @@ extern "C" {
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <vector>
 
 namespace {
@@ -126,13 +127,16 @@ public:
 		case 2: { // a same-filled page
 			const std::uint64_t fill = in.u16() * 0x0001000100010001ull;
 			if (!mtp_prepare_slot(&pool_, &owner_, slot) &&
-			    !mtp_write_same(&pool_, &owner_, slot, fill))
+			    !mtp_write_same(&pool_, &owner_, slot, fill)) {
 				model_[slot] = {Model::Same, fill, {}};
+				lost_.erase(slot);
+			}
 			break;
 		}
 		case 3:
 			mtp_discard(&pool_, &owner_, slot);
 			model_.erase(slot);
+			lost_.erase(slot);
 			break;
 		case 4:
 			read(slot);
@@ -187,8 +191,10 @@ private:
 				break;
 			mtp_pool_add_spare(&pool_, new_ovf());
 		}
-		if (!err)
+		if (!err) {
 			model_[slot] = {Model::Bytes, 0, b};
+			lost_.erase(slot);
+		}
 		// On error the slot is unchanged: the model too.
 	}
 
@@ -199,15 +205,22 @@ private:
 		std::uint64_t fill = 0;
 		const int kind = mtp_read(&pool_, &owner_, slot, buf.data(), &len, &fill);
 		auto it = model_.find(slot);
-		if (kind == MTP_SLOT_LOST || kind == -EBADMSG) {
-			// An error, never data: allowed only once something was lost or garbled.
-			if (!scribbled_ && !pool_.st.evict_lost)
-				fail("read error with nothing lost or scribbled");
-			return;
-		}
 		if (it == model_.end()) {
 			if (kind != MTP_SLOT_EMPTY)
-				fail("a slot never written (or discarded) reads as data");
+				fail("a slot never written (or discarded) does not read as empty");
+			return;
+		}
+		// An error, never data: a checksum mismatch only after a scribble, a loss only for
+		// as many slots as the pool says it dropped.
+		if (kind == -EBADMSG) {
+			if (!scribbled_)
+				fail("checksum error with nothing scribbled");
+			return;
+		}
+		if (kind == MTP_SLOT_LOST) {
+			lost_.insert(slot);
+			if (lost_.size() > pool_.st.evict_lost + pool_.st.corrupt_lost)
+				fail("more slots read as lost than the pool dropped");
 			return;
 		}
 		const Model &m = it->second;
@@ -225,6 +238,7 @@ private:
 	mtp_owner owner_{};
 	std::uint8_t *carve_ = nullptr;
 	std::map<std::uint32_t, Model> model_;
+	std::set<std::uint32_t> lost_; // slots that read as lost since last written
 	bool scribbled_ = false;
 };
 

@@ -25,9 +25,8 @@ load_full() {
 	echo $((carve_mib * 8))M >$sys/disksize
 	fio --name=fill --filename=/dev/mtetag0 --rw=write --bs=64k --size=$((carve_mib * 4))M \
 		--direct=1 --buffer_compress_percentage=66 --refill_buffers >/dev/null 2>&1
-	set -- $(cat $sys/tag_stat)
-	echo "pool after fill: blocks total=$1 serving=$2 pool=$3 free=$4 pool_bytes=$5 overflow_bytes=$6"
-	[ "$4" -le 4 ] || echo "warning: pool not full"
+	echo "pool after fill: $(tr '\n' ' ' <$sys/tag_stat)"
+	[ "$(tag_field mtetag0 tag_empty)" -le 32 ] || echo "warning: pool not full"
 }
 rate >/dev/null
 sum_without=0 sum_with=0
@@ -35,8 +34,7 @@ for round in $(seq $rounds); do
 	without=$(rate)
 	load_full
 	with=$(rate)
-	set -- $(cat $sys/tag_stat)
-	echo "round $round: pages/s without=$without with(pool full)=$with evictions=$7 evicted_bytes=$9 lost=${10} reserves=${11}"
+	echo "round $round: pages/s without=$without with(pool full)=$with evictions=$(tag_field mtetag0 evictions) evicted_bytes=$(tag_field mtetag0 evicted_bytes) lost=$(tag_field mtetag0 evict_lost) reserves=$(tag_field mtetag0 reserves)"
 	if [ $round = 1 ]; then
 		head -1 /sys/kernel/debug/mtetag/reserve_latency
 		set -- $(head -1 /sys/kernel/debug/mtetag/reserve_latency | tr '=<' '  ')

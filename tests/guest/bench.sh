@@ -48,8 +48,8 @@ z_meta=$(($(cat /sys/block/zram0/disksize) / 4096 * 16))
 z_all=$((z_used + z_meta))
 set -- $(cat /sys/block/mtetag0/mm_stat)
 m_orig=$1 m_compr=$2 m_ovf=$3
-set -- $(cat /sys/block/mtetag0/tag_stat)
-m_pool=$(($3 * 4096)) m_spare=$((${14} * 4096)) m_meta=${15}
+m_pool=$(($(tag_field mtetag0 tag_used) * 4096)) m_spare=$(($(tag_field mtetag0 spare_pages) * 4096))
+m_meta=$(tag_field mtetag0 meta_bytes)
 m_ram=$((m_ovf + m_spare + m_meta))
 m_all=$((m_ram + m_pool))
 echo "zram:   orig=$z_orig compr=$z_compr zsmalloc=$z_used meta=$z_meta"
@@ -59,4 +59,4 @@ echo "bench: randread-4k $alg mtetag/zram=$(ratio $r_m $r_z)"
 echo "bench: compr-ratio $alg mtetag/zram=$(ratio "$((m_orig / 1024)) * $z_compr" "$((z_orig / 1024)) * $m_compr")"
 echo "bench: mem-used $alg mtetag/zram=$(ratio $m_all $z_all)"
 echo "bench: ram-used $alg mtetag/zram=$(ratio $m_ram $z_all)"
-echo "bench: data=${size_mib}MiB pool_bytes=$5 overflow_bytes=$6"
+echo "bench: data=${size_mib}MiB pool_bytes=$(tag_field mtetag0 pool_bytes) overflow_bytes=$(tag_field mtetag0 overflow_bytes)"

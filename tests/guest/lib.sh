@@ -35,14 +35,18 @@ check_refused() {
 }
 # The k-th column (1-based) of a one-line stat file.
 stat_col() { awk -v k="$2" '{print $k}' "$1"; }
-# mm_stat and tag_stat add up: compressed bytes = pool + overflow, blocks = serving + pool + free.
+# Field NAME of DEVICE's tag_stat ("name value" lines after "version 2").
+tag_field() { awk -v k="$2" '$1 == k {print $2}' /sys/block/$1/tag_stat; }
+# mm_stat and tag_stat add up: compressed bytes = pool + overflow, tag pages = serving + used
+# + empty.
 stats_add_up() {
 	_dev=/sys/block/$1
 	_compr=$(stat_col $_dev/mm_stat 2)
-	set -- $(cat $_dev/tag_stat)
-	[ "$1" = $(($2 + $3 + $4)) ] && [ "$_compr" = $(($5 + $6)) ] || {
+	[ "$(tag_field $1 tag_pages)" = $(($(tag_field $1 tag_serving) + $(tag_field $1 tag_used) +
+		$(tag_field $1 tag_empty))) ] &&
+		[ "$_compr" = $(($(tag_field $1 pool_bytes) + $(tag_field $1 overflow_bytes))) ] || {
 		echo "# mm_stat: $(cat $_dev/mm_stat)"
-		echo "# tag_stat: $(cat $_dev/tag_stat)"
+		echo "# tag_stat: $(cat $_dev/tag_stat | tr '\n' ' ')"
 		return 1
 	}
 }

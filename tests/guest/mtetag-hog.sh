@@ -13,10 +13,11 @@ pagehog --percent 150 --seed 7 --stat $sys/tag_stat --stat $sys/mm_stat >/tmp/ho
 rc=$?
 cat /tmp/hog.out
 check "every page of a 1.5x RAM hog reads back intact" test $rc = 0
-set -- $(sed -n "s|^after-fill $sys/tag_stat: ||p" /tmp/hog.out)
-echo "pool bytes=$5 overflow bytes=$6 tag pages total=$1 pool=$3 free=$4"
-check "the carve-out pool held data" test "${5:-0}" -gt 0
-check "the overflow tier held data" test "${6:-0}" -gt 0
+after_fill() { sed -n "s|^after-fill $sys/tag_stat: .* $1 \([0-9]*\).*|\1|p" /tmp/hog.out; }
+pool=$(after_fill pool_bytes) overflow=$(after_fill overflow_bytes)
+echo "after the fill: pool bytes=$pool overflow bytes=$overflow"
+check "the carve-out pool held data" test "${pool:-0}" -gt 0
+check "the overflow tier held data" test "${overflow:-0}" -gt 0
 check "stats add up after the hog" stats_add_up mtetag0
 pagehog --percent 30 --seed 8 --pageout --after-fill "swapoff /dev/mtetag0" \
 	--stat $sys/mm_stat >/tmp/off.out

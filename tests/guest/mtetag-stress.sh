@@ -13,7 +13,7 @@ if [ -n "$seconds" ]; then
 else
 	min_seconds=15 seconds=90 want_reserves=120000
 fi
-modprobe mtetag disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
+load_mtetag_testing disksize=0 || { echo "Bail out! insmod failed"; exit 1; }
 total_kb=$(meminfo_kb MemTotal)
 echo $((total_kb * 2))K >/sys/block/mtetag0/disksize
 mkswap /dev/mtetag0 >/dev/null && swapon /dev/mtetag0
@@ -42,8 +42,8 @@ elapsed=0
 while [ $elapsed -lt "$seconds" ] && kill -0 $churn 2>/dev/null; do
 	sleep 1
 	elapsed=$((elapsed + 1))
-	set -- $(cat /sys/block/mtetag0/tag_stat)
-	if [ $elapsed -ge "$min_seconds" ] && [ "${11}" -ge "$want_reserves" ]; then
+	if [ $elapsed -ge "$min_seconds" ] &&
+		[ "$(tag_field mtetag0 reserves)" -ge "$want_reserves" ]; then
 		kill -USR1 $churn
 		break
 	fi
@@ -61,8 +61,9 @@ wait $fio
 fio_rc=$?
 cat /tmp/churn.out /tmp/hog.out
 grep -E 'err=|verify' /tmp/fio.out | head -3
-set -- $(cat /sys/block/mtetag0/tag_stat)
-evictions=$7 lost=${10} reserves=${11} releases=${12} returned=${13}
+evictions=$(tag_field mtetag0 evictions) lost=$(tag_field mtetag0 evict_lost)
+reserves=$(tag_field mtetag0 reserves) releases=$(tag_field mtetag0 releases)
+returned=$(tag_field mtetag0 returned)
 audit=$(cat /sys/kernel/debug/mtetag/audit)
 echo "$audit"
 cat /sys/kernel/debug/mtetag/reserve_latency | head -1

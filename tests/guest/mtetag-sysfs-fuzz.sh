@@ -4,7 +4,7 @@
 # applied; nothing oopses or warns (the runner fails the boot on that) and the hog's pages
 # all read back. Prints the "hardening-word: sysfs_writes=<N>" of the summary.
 . /tests/lib.sh
-tap_plan 5
+tap_plan 6
 modprobe mtetag num_devices=2 disksize=0 || { echo "Bail out! modprobe failed"; exit 1; }
 in_use=/sys/block/mtetag0
 spare=/sys/block/mtetag1
@@ -18,11 +18,17 @@ sysfs-fuzz --writes 3000 --seed 5 $in_use/disksize $in_use/comp_algorithm $in_us
 	$in_use/compact >/tmp/fuzz0.out
 rc0=$?
 sysfs-fuzz --writes 3000 --seed 6 $spare/disksize $spare/comp_algorithm $spare/mem_limit \
-	$spare/reset $spare/compact /sys/class/mtetag-control/hot_remove >/tmp/fuzz1.out
+	$spare/reset $spare/compact >/tmp/fuzz1.out
 rc1=$?
-cat /tmp/fuzz0.out /tmp/fuzz1.out
+# Last, as it takes devices away: mtetag1 and three more, mtetag0 refuses (in use).
+for i in 1 2 3; do cat /sys/class/mtetag-control/hot_add >/dev/null; done
+sysfs-fuzz --writes 500 --seed 7 /sys/class/mtetag-control/hot_remove >/tmp/fuzz2.out
+rc2=$?
+cat /tmp/fuzz0.out /tmp/fuzz1.out /tmp/fuzz2.out
 check "writes to the swap device's attributes return" test $rc0 = 0
-check "writes to an unused device and hot_remove return" test $rc1 = 0
+check "writes to an unused device return, none found its file gone" \
+	sh -c "test $rc1 = 0 && grep -q 'vanished=0' /tmp/fuzz1.out && grep -q 'vanished=0' /tmp/fuzz0.out"
+check "writes to hot_remove return, mtetag0 stays" sh -c "test $rc2 = 0 && test -b /dev/mtetag0"
 wait $hog
 rc=$?
 tail -1 /tmp/hog.out
@@ -31,7 +37,7 @@ check "the swap device survived as swap" swapoff /dev/mtetag0
 echo 1 >$in_use/reset
 check "rmmod" rmmod mtetag
 n=0
-for f in /tmp/fuzz0.out /tmp/fuzz1.out; do
+for f in /tmp/fuzz0.out /tmp/fuzz1.out /tmp/fuzz2.out; do
 	n=$((n + $(sed -n 's/.*writes=\([0-9]*\).*/\1/p' $f)))
 done
 echo "hardening-word: sysfs_writes=$n"

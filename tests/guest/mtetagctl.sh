@@ -18,10 +18,10 @@ set -- $(cat $sys/mm_stat)
 check "json data = mm_stat orig_data_size" test "$(field data)" = "$1"
 check "json compr = mm_stat compr_data_size" test "$(field compr)" = "$2"
 check "json disksize = sysfs disksize" test "$(field disksize)" = "$(cat $sys/disksize)"
-set -- $(cat $sys/tag_stat)
-check "json tag columns = tag_stat" test "$(field tag-total) $(field tag-pool) $(field tag-free)" = "$1 $3 $4"
+set -- $(tag_field mtetag0 tag_pages) $(tag_field mtetag0 tag_used) $(tag_field mtetag0 tag_empty)
+check "json tag columns = tag_stat" test "$(field tag-total) $(field tag-pool) $(field tag-free)" = "$1 $2 $3"
 mtetagctl map | tee /tmp/map.out | head -5
-check "map counts the pool pages of tag_stat" grep -q "P packed data $(($3 - $(grep -o 'H' /sys/kernel/debug/mtetag/block_map | wc -l)))" /tmp/map.out
+check "map counts the pool pages of tag_stat" grep -q "P packed data $(($2 - $(grep -o 'H' /sys/kernel/debug/mtetag/block_map | wc -l)))" /tmp/map.out
 mtetagctl --reset $dev
 check "--reset" test "$(cat $sys/initstate)" = 0
 rmmod mtetag

@@ -41,10 +41,14 @@ typedef int64_t s64;
 #define BIT(n) (1UL << (n))
 #define BIT_ULL(n) (1ULL << (n))
 #define U64_MAX UINT64_MAX
+#define U32_MAX UINT32_MAX
 #define hweight32(x) ((u32)__builtin_popcount(x))
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define __must_hold(l)
+#define __acquires(l)
+#define __releases(l)
+#define mtp_cond_resched() ((void)0)
 
 /* The checksum of stored objects: any good 32-bit hash will do on the host (FNV-1a). */
 static inline uint32_t mtp_csum(const void *buf, size_t len)
@@ -164,18 +168,6 @@ static inline void list_del_init(struct list_head *e)
 	INIT_LIST_HEAD(e);
 }
 
-/* Move every entry of @from to the tail of @to; @from ends empty. */
-static inline void list_splice_tail_init(struct list_head *from, struct list_head *to)
-{
-	if (from->next == from)
-		return;
-	from->next->prev = to->prev;
-	to->prev->next = from->next;
-	from->prev->next = to;
-	to->prev = from->prev;
-	INIT_LIST_HEAD(from);
-}
-
 static inline int list_empty(const struct list_head *h)
 {
 	return h->next == h;
@@ -184,6 +176,7 @@ static inline int list_empty(const struct list_head *h)
 #define container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
 #define list_entry(ptr, type, member) container_of(ptr, type, member)
 #define list_first_entry(h, type, member) list_entry((h)->next, type, member)
+#define list_last_entry(h, type, member) list_entry((h)->prev, type, member)
 #define list_for_each_entry(pos, head, member)                                         \
 	for (pos = list_first_entry(head, __typeof__(*pos), member); &pos->member != (head); \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))

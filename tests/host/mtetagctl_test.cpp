@@ -15,6 +15,17 @@ using namespace mtetagctl;
 
 namespace {
 
+// A tag_stat as the driver writes it (version 2), with the per-device fields given.
+std::string tag_stat(std::uint64_t pool_bytes, std::uint64_t overflow_bytes, std::uint64_t meta)
+{
+	return "version 2\ntag_pages 16384\ntag_serving 10\ntag_used 16000\ntag_empty 374\n"
+	       "pool_bytes " + std::to_string(pool_bytes) + "\noverflow_bytes " +
+	       std::to_string(overflow_bytes) + "\nevictions 5\nevicted_objects 50\n"
+	       "evicted_bytes 4096\nevict_lost 0\nreserves 1000\nreleases 900\nreturned 4\n"
+	       "spare_pages 64\nmeta_bytes " + std::to_string(meta) + "\ncorrupt_pages 0\n"
+	       "corrupt_lost 0\n";
+}
+
 class FakeSysfs : public ::testing::Test {
 protected:
 	void SetUp() override
@@ -29,15 +40,13 @@ protected:
 		// orig compr mem_used limit used_max same compacted huge huge_since
 		put("sys/block/mtetag0/mm_stat",
 		    " 41943040 10485760  2097152        0  4194304      100        7       3        9\n");
-		// total serving pool free pool_b ovf_b evict objs bytes lost res rel ret spare meta
-		put("sys/block/mtetag0/tag_stat",
-		    "16384 10 16000 374 8388608 2097152 5 50 4096 0 1000 900 4 64 4456448\n");
+		put("sys/block/mtetag0/tag_stat", tag_stat(8388608, 2097152, 4456448));
 		put("sys/block/mtetag0/reset", "");
 		put("sys/block/mtetag1/disksize", "0\n");
 		put("sys/block/mtetag1/initstate", "0\n");
 		put("sys/block/mtetag1/comp_algorithm", "[lz4] lzo-rle zstd lz4hc\n");
 		put("sys/block/mtetag1/mm_stat", "0 0 0 0 0 0 0 0 0\n");
-		put("sys/block/mtetag1/tag_stat", "16384 10 16000 374 0 0 5 50 4096 0 1000 900 4 64 0\n");
+		put("sys/block/mtetag1/tag_stat", tag_stat(0, 0, 0));
 		put("sys/block/sda/disksize", "0\n");
 		put("sys/class/mtetag-control/hot_add", "2\n");
 		put("sys/devices/system/cpu/possible", "0-1,4\n");

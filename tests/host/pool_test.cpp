@@ -161,6 +161,8 @@ protected:
 		return err;
 	}
 
+	void concurrent_io_against_eviction(bool walkers);
+
 	int write_same(mtp_owner *o, std::uint32_t slot, std::uint64_t fill)
 	{
 		int err = mtp_prepare_slot(&pool_, o, slot);
@@ -597,7 +599,10 @@ TEST_F(PoolTest, RandomOperationsMatchModel)
 }
 
 // Writers and readers on their own slots while another thread tags and untags the carve-out.
-TEST_F(PoolTest, ConcurrentIoAgainstEviction)
+// I/O threads write and read back their own slots while taggers mark and return tag pages;
+// with @walkers, a compactor and a second device that fills up and tears down run too: the
+// walks drop the lock between pages, so evictions and writes come in between.
+void PoolTest::concurrent_io_against_eviction(bool walkers)
 {
 	constexpr int kThreads = 3;
 	constexpr std::uint32_t kSlots = 400;
@@ -628,6 +633,35 @@ TEST_F(PoolTest, ConcurrentIoAgainstEviction)
 		}
 	};
 	std::thread tagger0(tag_churn, 0), tagger1(tag_churn, 1);
+	std::atomic<long> compactions{0}, teardowns{0};
+	std::vector<std::thread> walker_threads;
+	if (walkers) {
+		walker_threads.emplace_back([&] {
+			while (!stop) {
+				mtp_compact(&pool_, o);
+				compactions++;
+			}
+		});
+		walker_threads.emplace_back([&] {
+			std::mt19937_64 rng(99);
+			while (!stop) {
+				mtp_owner other{};
+				if (mtp_owner_init(&pool_, &other, 256))
+					break;
+				for (std::uint32_t s = 0; s < 256; s++) {
+					auto bytes = random_bytes(rng, random_len(rng));
+					int err = mtp_prepare_slot(&pool_, &other, s);
+					while (!err && (err = mtp_write(&pool_, &other, s, bytes.data(),
+									bytes.size())) == -EAGAIN) {
+						supply();
+						err = 0;
+					}
+				}
+				mtp_owner_destroy(&pool_, &other);
+				teardowns++;
+			}
+		});
+	}
 	std::vector<std::thread> io;
 	for (int t = 0; t < kThreads; t++) {
 		io.emplace_back([&, t] {
@@ -664,11 +698,27 @@ TEST_F(PoolTest, ConcurrentIoAgainstEviction)
 	stop = true;
 	tagger0.join();
 	tagger1.join();
+	for (auto &th : walker_threads)
+		th.join();
+	if (walkers) {
+		EXPECT_GT(compactions.load(), 0);
+		EXPECT_GT(teardowns.load(), 0);
+	}
 	EXPECT_EQ(bad.load(), 0);
 	EXPECT_EQ(tagged_but_pooled.load(), 0);
 	EXPECT_EQ(pool_.st.evict_lost, 0u);
 	EXPECT_GT(pool_.st.evictions, 0u);
 	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+TEST_F(PoolTest, ConcurrentIoAgainstEviction)
+{
+	concurrent_io_against_eviction(false);
+}
+
+TEST_F(PoolTest, CompactionAndTeardownBetweenEvictionsAndIo)
+{
+	concurrent_io_against_eviction(true);
 }
 
 // block-size is the unit: the hardware may keep a data page's tags in any tag page of its

@@ -69,4 +69,23 @@ TEST(RegionRules, BothOfTwoOverlappingRegionsAreRefused)
 	EXPECT_TRUE(ok[2]);
 }
 
+// A node that names its carve-out but no tagged memory (no block-size, so parsing stopped)
+// still witnesses against a valid region whose carve-out it overlaps.
+TEST(RegionRules, HalfDescribedRegionStillRefusesAnOverlap)
+{
+	mtr_range r[2] = {good(), {0x58400000, 1 << 20, 0, 0, 0}};
+	bool ok[2] = {true, false};
+	mtr_refuse_overlaps(r, ok, 2);
+	EXPECT_FALSE(ok[0]);
+}
+
+TEST(RegionRules, MoreTagPagesThanA32BitIndexIsRefused)
+{
+	mtr_range r = good();
+	r.tag_size = std::uint64_t{1} << 45; // 2^33 tag pages
+	r.mem_size = r.tag_size * 32;
+	r.tag_base = std::uint64_t{1} << 62;
+	EXPECT_EQ(why(r), "more than 2^32 tag pages");
+}
+
 } // namespace

@@ -218,28 +218,29 @@ int thp_split_case()
 	return 0;
 }
 
-// Column @col (1-based) of a one-line stat file.
-std::uint64_t stat_col(const char *path, int col)
+// Field @name of a "name value" stat file (tag_stat), 0 when absent.
+std::uint64_t stat_field(const char *path, const std::string &name)
 {
 	std::ifstream f(path);
+	std::string key;
 	std::uint64_t v = 0;
-	for (int i = 0; i < col && (f >> v); i++)
-		;
-	return v;
+	while (f >> key >> v)
+		if (key == name)
+			return v;
+	return 0;
 }
 
 int thp_reserves_case()
 {
 	const char *tag_stat = "/sys/block/mtetag0/tag_stat";
-	constexpr int reserves_col = 11;
 	std::uint8_t *r = map_thp_region(kThp, PROT_READ | PROT_WRITE | PROT_MTE);
 	if (!r) {
 		report(false, "thp-reserves: map");
 		return 1;
 	}
-	std::uint64_t before = stat_col(tag_stat, reserves_col);
+	std::uint64_t before = stat_field(tag_stat, "reserves");
 	r[0] = 1; // one PMD fault: 512 pages tagged at once
-	std::uint64_t calls = stat_col(tag_stat, reserves_col) - before;
+	std::uint64_t calls = stat_field(tag_stat, "reserves") - before;
 	std::uint64_t huge_kb = anon_huge_kb(getpid());
 	report(huge_kb >= kThp / 1024, "thp-reserves: the fault mapped a THP");
 	report(calls >= 1 && calls <= 4, "thp-reserves: one reserve call for a PROT_MTE THP (" +

@@ -124,9 +124,11 @@ int main(int argc, char **argv)
 		std::perror("pagehog: madvise(MADV_PAGEOUT)");
 	const long swapped_kb = meminfo_kb("SwapTotal") - meminfo_kb("SwapFree");
 	for (const std::string &path : opt.stats) {
+		// One line per file: the lines of a "name value" file joined by spaces.
 		std::ifstream in(path);
-		std::string text;
-		std::getline(in, text);
+		std::string text, line;
+		while (std::getline(in, line))
+			text += (text.empty() ? "" : " ") + line;
 		std::printf("after-fill %s: %s\n", path.c_str(), text.c_str());
 	}
 	std::fflush(stdout);

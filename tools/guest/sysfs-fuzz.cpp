@@ -3,7 +3,8 @@
 // names, overlong and binary strings, in a seeded random order. Each write either succeeds or
 // fails with an errno; the kernel's log (checked by the test runner) must stay clean.
 //   sysfs-fuzz --writes N --seed S FILE...
-// Prints "sysfs-fuzz: writes=<N> accepted=<A> refused=<R>".
+// Prints "sysfs-fuzz: writes=<N> accepted=<A> refused=<R> vanished=<V>"; vanished counts
+// writes that found their file gone (its device removed), which are not writes at all.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -66,15 +67,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	std::mt19937_64 rng(seed);
-	long accepted = 0, refused = 0;
+	long accepted = 0, refused = 0, vanished = 0;
 	for (long n = 0; n < writes; n++) {
 		// Every boundary value to every file first, then random values to random files.
 		const bool boundary = n < static_cast<long>(kValues.size() * files.size());
 		const std::string &file = files[boundary ? n % files.size() : rng() % files.size()];
 		const std::string value = boundary ? kValues[n / files.size()] : random_value(rng);
 		int fd = open(file.c_str(), O_WRONLY);
-		if (fd < 0) { // a device hot_remove took away: a refusal too
-			refused++;
+		if (fd < 0) {
+			vanished++;
 			continue;
 		}
 		if (write(fd, value.data(), value.size()) == static_cast<ssize_t>(value.size()))
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 			refused++;
 		close(fd);
 	}
-	std::printf("sysfs-fuzz: writes=%ld accepted=%ld refused=%ld\n", writes, accepted, refused);
+	std::printf("sysfs-fuzz: writes=%ld accepted=%ld refused=%ld vanished=%ld\n", accepted + refused,
+		    accepted, refused, vanished);
 	return 0;
 }

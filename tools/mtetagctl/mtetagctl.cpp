@@ -121,6 +121,24 @@ std::vector<std::uint64_t> numbers(const std::string &text)
 	return v;
 }
 
+// The fields of a "name value" stat file after its "version N" line (tag_stat).
+std::map<std::string, std::uint64_t> named(const std::string &text)
+{
+	std::istringstream in(text);
+	std::map<std::string, std::uint64_t> v;
+	std::string key;
+	std::uint64_t x;
+	while (in >> key >> x)
+		v[key] = x;
+	return v;
+}
+
+std::uint64_t field(const std::map<std::string, std::uint64_t> &v, const std::string &name)
+{
+	auto it = v.find(name);
+	return it == v.end() ? 0 : it->second;
+}
+
 std::uint64_t at(const std::vector<std::uint64_t> &v, std::size_t i)
 {
 	return i < v.size() ? v[i] : 0;
@@ -193,16 +211,16 @@ DeviceStats read_device(const Sysfs &fs, const std::string &name)
 	d.mem_used_max = at(mm, 4);
 	d.same_pages = at(mm, 5);
 	d.compacted = at(mm, 6);
-	auto tag = numbers(fs.read(dir / "tag_stat"));
-	d.tag_total = at(tag, 0);
-	d.tag_serving = at(tag, 1);
-	d.tag_pool = at(tag, 2);
-	d.tag_free = at(tag, 3);
-	d.pool_bytes = at(tag, 4);
-	d.overflow_bytes = at(tag, 5);
-	d.evictions = at(tag, 6);
-	d.spare_pages = at(tag, 13);
-	d.meta = at(tag, 14);
+	auto tag = named(fs.read(dir / "tag_stat"));
+	d.tag_total = field(tag, "tag_pages");
+	d.tag_serving = field(tag, "tag_serving");
+	d.tag_pool = field(tag, "tag_used");
+	d.tag_free = field(tag, "tag_empty");
+	d.pool_bytes = field(tag, "pool_bytes");
+	d.overflow_bytes = field(tag, "overflow_bytes");
+	d.evictions = field(tag, "evictions");
+	d.spare_pages = field(tag, "spare_pages");
+	d.meta = field(tag, "meta_bytes");
 	d.streams = count_cpus(fs);
 	d.mountpoint = mountpoint_of(fs, name);
 	return d;

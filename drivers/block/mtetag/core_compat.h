@@ -20,6 +20,7 @@
 #include <linux/types.h>
 #include <linux/vmalloc.h>
 #include <linux/xxhash.h>
+#include <linux/sched.h>
 #include <linux/sched/clock.h>
 
 #define mtp_zalloc_array(n, size) kvcalloc(n, size, GFP_KERNEL)
@@ -30,6 +31,8 @@
 /* Checksum of stored objects: xxh32, which zstd (selected) brings along. */
 #define mtp_csum(buf, len) xxh32(buf, len, 0)
 #define mtp_now_ns() local_clock()
+/* Between the lock holds of a whole-device walk, which runs in process context. */
+#define mtp_cond_resched() cond_resched()
 
 #else /* host */
 #include "host_compat.h"

@@ -532,16 +532,10 @@ static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, c
 }
 
 /*
- * The carve-out, one line (shared: every device sees the same carve-out and hook):
- *   blocks_total blocks_serving blocks_pool blocks_free  tag pages by state (shared)
- *   pool_bytes overflow_bytes                            this device's compressed bytes
- *   evictions evicted_objects evicted_bytes evict_lost   tag pages emptied for tags (shared)
- *   reserves releases blocks_returned                    hook calls, pages given back (shared)
- *   spare_pages                                          overflow pages kept ready (shared)
- *   meta_bytes                                           this device's slot table, the carve-out's
- *                                                        page descriptors, overflow descriptors
- *   corrupt_pages corrupt_lost                           pages whose pieces did not check
- *                                                        out, objects lost with them (shared)
+ * The carve-out: "version 2", then one "name value" line a field, so that readers find
+ * fields by name and new ones can follow. Shared by every device (one carve-out, one hook)
+ * except pool_bytes and overflow_bytes (this device's compressed bytes) and meta_bytes (its
+ * slot table, the carve-out's page descriptors and the overflow descriptors).
  */
 static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -551,6 +545,7 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 	unsigned long flags;
 	u64 meta, reserves, releases, returned;
 	ssize_t n;
+	unsigned int i;
 
 	down_read(&mt->init_lock);
 	spin_lock_irqsave(&mtetag_pool.lock, flags);
@@ -564,12 +559,34 @@ static ssize_t tag_stat_show(struct device *dev, struct device_attribute *attr, 
 	       (own.ovf_pages + st.spare_pages) * kmalloc_size_roundup(sizeof(struct mtp_ovf_page));
 	up_read(&mt->init_lock);
 	mtetag_hook_stats(&reserves, &releases, &returned);
-	n = sysfs_emit(buf,
-		       "%8llu %8llu %8llu %8llu %10llu %10llu %8llu %8llu %10llu %8llu %8llu %8llu %8llu %8llu %10llu %8llu %8llu\n",
-		       st.tag_pages, st.tag_serving, st.tag_used, st.tag_empty, own.tag_bytes,
-		       own.compr_bytes - own.tag_bytes, st.evictions, st.evicted_objects,
-		       st.evicted_bytes, st.evict_lost, reserves, releases, returned,
-		       st.spare_pages, meta, st.corrupt_pages, st.corrupt_lost);
+	{
+		const struct {
+			const char *name;
+			u64 value;
+		} fields[] = {
+			{ "tag_pages", st.tag_pages },
+			{ "tag_serving", st.tag_serving },
+			{ "tag_used", st.tag_used },
+			{ "tag_empty", st.tag_empty },
+			{ "pool_bytes", own.tag_bytes },
+			{ "overflow_bytes", own.compr_bytes - own.tag_bytes },
+			{ "evictions", st.evictions },
+			{ "evicted_objects", st.evicted_objects },
+			{ "evicted_bytes", st.evicted_bytes },
+			{ "evict_lost", st.evict_lost },
+			{ "reserves", reserves },
+			{ "releases", releases },
+			{ "returned", returned },
+			{ "spare_pages", st.spare_pages },
+			{ "meta_bytes", meta },
+			{ "corrupt_pages", st.corrupt_pages },
+			{ "corrupt_lost", st.corrupt_lost },
+		};
+
+		n = sysfs_emit(buf, "version %d\n", MTETAG_TAG_STAT_VERSION);
+		for (i = 0; i < ARRAY_SIZE(fields); i++)
+			n += sysfs_emit_at(buf, n, "%s %llu\n", fields[i].name, fields[i].value);
+	}
 	return n;
 }
 

@@ -309,11 +309,11 @@ void mtetag_hook_stats(u64 *reserves, u64 *releases, u64 *returned)
  */
 static bool page_has_tags(unsigned long pfn, bool writing_too)
 {
-	struct page *page;
+	/* Offline memory has a memmap that means nothing, and no tags. */
+	struct page *page = pfn_to_online_page(pfn);
 
-	if (!pfn_valid(pfn))
+	if (!page)
 		return false;
-	page = pfn_to_page(pfn);
 	return is_zero_page(page) || page_mte_tagged(page) ||
 	       (writing_too && test_bit(PG_mte_lock, &page->flags));
 }
@@ -340,21 +340,21 @@ static struct folio *hold_folio(unsigned long pfn)
 /* Mark the tag pages of the data pages of @r that are tagged; returns how many were. */
 static unsigned long mark_tagged(struct mtetag_region *r)
 {
-	unsigned long first = PHYS_PFN(r->mem_base), pfn, idx, tagged = 0;
+	unsigned long first = PHYS_PFN(r->range.mem_base), pfn, idx, tagged = 0;
 	struct folio *held;
 
-	for (pfn = first; pfn < first + PHYS_PFN(r->mem_size); pfn++) {
+	for (pfn = first; pfn < first + PHYS_PFN(r->range.mem_size); pfn++) {
 		if (!(pfn % MTR_DATA_PAGES_PER_TAG_PAGE))
 			cond_resched();
 		if (!page_has_tags(pfn, true))
 			continue;
 		/*
-		 * Tested again under the hold. A page that cannot be held is marked all the
-		 * same: a mark that stays only keeps one tag page out of the pool, a missing
-		 * one would break I1.
+		 * Tested again, under the hold when there is one. A tagged page that cannot
+		 * be held (frozen for migration) is marked all the same: a mark that stays
+		 * keeps one block out of the pool, a missing one would break I1.
 		 */
 		held = is_zero_page(pfn_to_page(pfn)) ? NULL : hold_folio(pfn);
-		if (!held || page_has_tags(pfn, true)) {
+		if (page_has_tags(pfn, true)) {
 			idx = (pfn - first) / MTR_DATA_PAGES_PER_TAG_PAGE;
 			mtp_tag_mark(&mtetag_pool, r->first_tag_page + idx,
 				     BIT((pfn - first) % MTR_DATA_PAGES_PER_TAG_PAGE));
@@ -368,8 +368,8 @@ static unsigned long mark_tagged(struct mtetag_region *r)
 
 static void publish_map(struct mtetag_region *r)
 {
-	mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr, r->tag_size >> PAGE_SHIFT,
-			      r->block_size >> PAGE_SHIFT);
+	mtp_pool_set_tag_addr(&mtetag_pool, r->first_tag_page, r->addr,
+			      r->range.tag_size >> PAGE_SHIFT, r->range.block_size >> PAGE_SHIFT);
 }
 
 /**
@@ -390,17 +390,18 @@ void mtetag_scan_tagged(void)
 		publish_map(&mtetag_regions[i]);
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		struct mtetag_region *r = &mtetag_regions[i];
-		unsigned long nr_tag = r->tag_size >> PAGE_SHIFT;
+		const struct mtr_range *rg = &r->range;
+		unsigned long nr_tag = rg->tag_size >> PAGE_SHIFT;
 
 		joined = 0;
 		for (idx = 0; idx < nr_tag; idx++) {
 			joined += mtp_tag_return(&mtetag_pool, r->first_tag_page + idx) ?
-				  r->block_size >> PAGE_SHIFT : 0;
+				  rg->block_size >> PAGE_SHIFT : 0;
 			cond_resched();
 		}
 		pr_info("%s: tags %pa+%pa for data %pa+%pa, block-size %u: %lu data pages tagged, %lu of %lu tag pages free\n",
-			r->name, &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size,
-			r->block_size, tagged[i], joined, nr_tag);
+			r->name, &rg->tag_base, &rg->tag_size, &rg->mem_base, &rg->mem_size,
+			rg->block_size, tagged[i], joined, nr_tag);
 	}
 	/* Pairs with give_back_work(): the marks and maps above are seen before the flag. */
 	smp_store_release(&hs.scanned, true);
@@ -431,9 +432,9 @@ static int audit_show(struct seq_file *m, void *v)
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		const struct mtetag_region *r = &mtetag_regions[i];
 
-		unsigned long end = PHYS_PFN(r->mem_base + r->mem_size);
+		unsigned long end = PHYS_PFN(r->range.mem_base + r->range.mem_size);
 
-		for (pfn = PHYS_PFN(r->mem_base); pfn < end; pfn++) {
+		for (pfn = PHYS_PFN(r->range.mem_base); pfn < end; pfn++) {
 			/*
 			 * Not the lock bit: it is set before reserve runs. PG_mte_tagged is
 			 * set after reserve ran and the tags were written.
@@ -481,10 +482,11 @@ static int lock_hold_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(lock_hold_fops, lock_hold_get, lock_hold_set, "%llu\n");
 
-/* A module built for the test suites says so in the taint flags. */
+/* A module built for the test suites: the loader taints the kernel (TAINT_TEST) and says so. */
+MODULE_INFO(test, "Y");
+
 static void testing_init(struct dentry *dir)
 {
-	add_taint(TAINT_TEST, LOCKDEP_STILL_OK);
 	debugfs_create_file("audit", 0400, dir, NULL, &audit_fops);
 	debugfs_create_file_unsafe("starve_evictions", 0200, dir, NULL, &starve_fops);
 	debugfs_create_file_unsafe("lock_hold_max_ns", 0600, dir, NULL, &lock_hold_fops);

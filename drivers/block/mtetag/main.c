@@ -73,9 +73,13 @@ static int __init mtetag_init(void)
 		pr_err("num_devices=%u: at most %d\n", num_devices, MTP_MAX_OWNERS);
 		return -EINVAL;
 	}
-	err = mtetag_discover(tag_region);
+	/* Parameters first: a bad disksize costs no scan of memory. */
+	err = mtetag_blk_init();
 	if (err)
 		return err;
+	err = mtetag_discover(tag_region);
+	if (err)
+		goto blk_exit;
 	err = mtetag_store_init();
 	if (err)
 		goto unmap;
@@ -86,12 +90,9 @@ static int __init mtetag_init(void)
 	err = mtetag_refill_spares(GFP_KERNEL);
 	if (err)
 		goto hook_exit;
-	err = mtetag_blk_init();
-	if (err)
-		goto hook_exit;
 	err = class_register(&mtetag_control_class);
 	if (err)
-		goto blk_exit;
+		goto hook_exit;
 	for (i = 0; i < num_devices; i++) {
 		err = mtetag_dev_add();
 		if (err < 0)
@@ -103,14 +104,14 @@ remove_devices:
 	/* The class first: no hot_add may create a device behind the removal. */
 	class_unregister(&mtetag_control_class);
 	mtetag_dev_remove_all();
-blk_exit:
-	mtetag_blk_exit();
 hook_exit:
 	mtetag_hook_exit();
 store_exit:
 	mtetag_store_exit();
 unmap:
 	mtetag_unmap_regions();
+blk_exit:
+	mtetag_blk_exit();
 	return err;
 }
 
@@ -118,10 +119,10 @@ static void __exit mtetag_exit(void)
 {
 	class_unregister(&mtetag_control_class);
 	mtetag_dev_remove_all();
-	mtetag_blk_exit();
 	mtetag_hook_exit();
 	mtetag_store_exit();
 	mtetag_unmap_regions();
+	mtetag_blk_exit();
 }
 
 module_init(mtetag_init);

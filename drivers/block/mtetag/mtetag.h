@@ -8,13 +8,14 @@
  *     disk->open_mutex       the block layer's: reset and remove claim the device under it
  *     dev->init_lock         rw_semaphore: disksize, algorithm, reset; sysfs shows read it
  *       stream->lock         per-CPU compression stream (local_lock), on the I/O path
- *         mm locks           page table lock, folio lock, zone lock: the tag hook's callers
- *           pool.lock        spinlock, IRQ-safe, innermost (pool.h)
+ *         mm locks           page table lock, folio lock: the tag hook's callers
+ *           pool.lock        spinlock, IRQ-safe (pool.h)
+ *             zone, slab     an eviction's GFP_ATOMIC page, a freed overflow page
  *
  * open_mutex is dropped before init_lock is taken, so the two never nest. The I/O path takes
- * only a stream and pool.lock; the tag hook only pool.lock, from inside the mm's locks, with
- * IRQs off on the free path: nothing under pool.lock sleeps, and it allocates only with
- * GFP_ATOMIC (an eviction's last resort).
+ * only a stream and pool.lock; the tag hook only pool.lock, from inside the mm's locks (not
+ * the zone lock: the release hook runs before the free takes it). Nothing under pool.lock
+ * sleeps; the allocator is the only thing it calls into.
  */
 #ifndef _MTETAG_H
 #define _MTETAG_H
@@ -29,6 +30,8 @@
 #include "region_rules.h"
 
 #define MTETAG_MAX_REGIONS 8
+/* Format of /sys/block/mtetagN/tag_stat: 2 is "name value" lines (1 was one line). */
+#define MTETAG_TAG_STAT_VERSION 2
 /*
  * The eviction reserve, free tag pages and spare overflow pages together (evictions use both).
  * One reserve empties at most one block, MTR_MAX_BLOCK_PAGES tag pages, each into at most
@@ -43,11 +46,7 @@
 
 /* One carve-out and the data memory whose tags it holds. */
 struct mtetag_region {
-	phys_addr_t tag_base;   /* first byte of the carve-out */
-	phys_addr_t tag_size;   /* bytes of carve-out: mem_size / 32 */
-	phys_addr_t mem_base;   /* first byte of the tagged data memory */
-	phys_addr_t mem_size;   /* bytes of tagged data memory */
-	u32 block_size;         /* bytes of carve-out mapping one contiguous data range */
+	struct mtr_range range; /* as described, checked by mtr_check() */
 	u32 first_tag_page;     /* index of its first page in the pool */
 	/* The data memory as the hook looks it up: the memmap is linear (SPARSEMEM_VMEMMAP). */
 	struct page *first_page;

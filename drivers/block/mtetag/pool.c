@@ -11,6 +11,7 @@
  * make bench reports.
  */
 static void pool_lock(struct mtp_pool *pool, unsigned long *flags)
+	__acquires(&pool->lock)
 {
 	spin_lock_irqsave(&pool->lock, *flags);
 	if (IS_ENABLED(CONFIG_MTETAG_TESTING))
@@ -18,6 +19,7 @@ static void pool_lock(struct mtp_pool *pool, unsigned long *flags)
 }
 
 static void pool_unlock(struct mtp_pool *pool, unsigned long flags)
+	__releases(&pool->lock)
 {
 	if (IS_ENABLED(CONFIG_MTETAG_TESTING)) {
 		u64 held = mtp_now_ns() - pool->hold_since;
@@ -954,6 +956,7 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 	unsigned long flags;
 	u32 c, i, j;
 
+	BUILD_BUG_ON(MTP_SLOTS_PER_CHUNK % MTP_DESTROY_BATCH);
 	if (!owner->slot_dir)
 		return;
 	/* MTP_DESTROY_BATCH slots per hold: the lock is IRQ-safe and a device may be large. */
@@ -970,6 +973,7 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 			}
 			drop_corrupt_pages(pool);
 			pool_unlock(pool, flags);
+			mtp_cond_resched();
 		}
 	}
 	pool_lock(pool, &flags);
@@ -1381,6 +1385,7 @@ void mtp_claim_all(struct mtp_pool *pool)
 			claim_block(pool, i);
 		drop_corrupt_pages(pool);
 		pool_unlock(pool, flags);
+		mtp_cond_resched();
 	}
 }
 
@@ -1470,6 +1475,17 @@ static bool evacuate(struct mtp_pool *pool, struct mtp_page *pg)
 	return false;
 }
 
+/* The overflow page of @owner with most bytes free, if over half, listed longest there. */
+static struct mtp_page *sparsest_page(struct mtp_owner *owner)
+{
+	u32 b;
+
+	for (b = MTP_NR_BUCKETS - 1; b > MTP_NR_BUCKETS / 2; b--)
+		if (!list_empty(&owner->ovf_buckets[b]))
+			return list_last_entry(&owner->ovf_buckets[b], struct mtp_page, node);
+	return NULL;
+}
+
 /**
  * mtp_compact() - squeeze holes out of packed pages and empty sparse overflow pages
  * @pool: the pool
@@ -1479,11 +1495,10 @@ static bool evacuate(struct mtp_pool *pool, struct mtp_page *pg)
  */
 u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 {
-	struct list_head todo;
 	struct mtp_page *pg;
 	unsigned long flags;
-	u64 done = 0;
-	u32 i, b;
+	u64 done = 0, budget;
+	u32 i;
 
 	/* A page per hold of the lock: writes and evictions go on meanwhile. */
 	for (i = 0; i < pool->nr_tag; i++) {
@@ -1494,30 +1509,33 @@ u64 mtp_compact(struct mtp_pool *pool, struct mtp_owner *owner)
 			done++;
 		}
 		pool_unlock(pool, flags);
+		mtp_cond_resched();
 	}
 	/*
-	 * Pages with more than half their bytes free give their objects to fuller pages. Take
-	 * them off their buckets first so that each is tried once and none receives objects.
-	 * Between holds another operation may take a page off @todo (it emptied, or took a
-	 * piece back): it is then simply not evacuated.
+	 * Pages with more than half their bytes free give their objects to fuller pages, one
+	 * page a hold, so that writes and evictions see all the others meanwhile. As many tries
+	 * as the device had overflow pages: a page that kept some pieces goes back to the head
+	 * of its bucket, and the next try takes a tail.
 	 */
-	INIT_LIST_HEAD(&todo);
 	pool_lock(pool, &flags);
-	for (b = MTP_NR_BUCKETS / 2 + 1; b < MTP_NR_BUCKETS; b++)
-		list_splice_tail_init(&owner->ovf_buckets[b], &todo);
+	budget = owner->st.ovf_pages;
 	pool_unlock(pool, flags);
-	do {
+	for (; budget; budget--) {
 		pool_lock(pool, &flags);
-		pg = list_first_entry_or_null(&todo, struct mtp_page, node);
+		pg = sparsest_page(owner);
 		if (pg) {
 			evacuate(pool, pg);
 			done++;
-		} else {
-			owner->st.squeezed += done;
-			drop_corrupt_pages(pool);
 		}
 		pool_unlock(pool, flags);
-	} while (pg);
+		if (!pg)
+			break;
+		mtp_cond_resched();
+	}
+	pool_lock(pool, &flags);
+	owner->st.squeezed += done;
+	drop_corrupt_pages(pool);
+	pool_unlock(pool, flags);
 	return done;
 }
 

@@ -29,11 +29,11 @@
  *
  * Locking: pool->lock, IRQ-safe because eviction runs from the tag hook with IRQs off,
  * protects every page descriptor, list and counter here and every slot of every owner;
- * the tag word of a tag page is atomic (see MTP_TAG_SERVING). It is the innermost lock of
- * the module (mtetag.h has the whole order): nothing here takes another lock, sleeps or
- * allocates; pages come in through mtp_pool_add_spare(), or ops->alloc_atomic as the last
- * resort of an eviction. Whole-device walks (compaction, an owner's teardown) drop it every
- * page or MTP_DESTROY_BATCH slots.
+ * the tag word of a tag page is atomic (see MTP_TAG_SERVING). It is the module's innermost
+ * lock (mtetag.h has the whole order): under it only ops->alloc_atomic (an eviction's last
+ * resort) and ops->free_overflow call into the allocator; nothing sleeps. Pages come in
+ * through mtp_pool_add_spare(). Whole-device walks (compaction, an owner's teardown) drop it
+ * every page or MTP_DESTROY_BATCH slots.
  */
 #ifndef _MTETAG_POOL_H
 #define _MTETAG_POOL_H

@@ -33,34 +33,28 @@ static __printf(2, 3) int reject(const struct mtetag_region *r, const char *fmt,
 	return -EINVAL;
 }
 
-static struct mtr_range range_of(const struct mtetag_region *r)
-{
-	return (struct mtr_range){ .tag_base = r->tag_base, .tag_size = r->tag_size,
-				   .mem_base = r->mem_base, .mem_size = r->mem_size,
-				   .block_size = r->block_size };
-}
-
 static int check_region(const struct mtetag_region *r)
 {
-	struct mtr_range range = range_of(r);
-	const char *broken = mtr_check(&range, PAGE_SIZE);
+	const struct mtr_range *rg = &r->range;
+	const char *broken = mtr_check(rg, PAGE_SIZE);
 
 	if (!broken)
 		return 0;
 	return reject(r, "%s (carve-out %pa+%pa, tagged memory %pa+%pa, block-size %u)", broken,
-		      &r->tag_base, &r->tag_size, &r->mem_base, &r->mem_size, r->block_size);
+		      &rg->tag_base, &rg->tag_size, &rg->mem_base, &rg->mem_size, rg->block_size);
 }
 
 /* The carve-out must be RAM the page allocator does not own: every page of it reserved. */
 static int check_not_allocator_memory(const struct mtetag_region *r)
 {
-	unsigned long pfn;
+	unsigned long pfn, end = PHYS_PFN(r->range.tag_base + r->range.tag_size);
 
-	if (region_intersects(r->tag_base, r->tag_size, IORESOURCE_SYSTEM_RAM,
+	if (region_intersects(r->range.tag_base, r->range.tag_size, IORESOURCE_SYSTEM_RAM,
 			      IORES_DESC_NONE) != REGION_INTERSECTS)
-		return reject(r, "carve-out %pa+%pa is not all RAM", &r->tag_base, &r->tag_size);
+		return reject(r, "carve-out %pa+%pa is not all RAM", &r->range.tag_base,
+			      &r->range.tag_size);
 
-	for (pfn = PHYS_PFN(r->tag_base); pfn < PHYS_PFN(r->tag_base + r->tag_size); pfn++) {
+	for (pfn = PHYS_PFN(r->range.tag_base); pfn < end; pfn++) {
 		if (pfn_valid(pfn) && !PageReserved(pfn_to_page(pfn)))
 			return reject(r, "page %#lx of the carve-out belongs to the page allocator",
 				      pfn);
@@ -77,7 +71,7 @@ static int add_region(struct mtetag_region *r)
 	err = check_not_allocator_memory(r);
 	if (err)
 		return err;
-	r->addr = memremap(r->tag_base, r->tag_size, MEMREMAP_WB);
+	r->addr = memremap(r->range.tag_base, r->range.tag_size, MEMREMAP_WB);
 	if (!r->addr)
 		return reject(r, "cannot map the carve-out");
 	mtetag_regions[mtetag_nr_regions++] = *r;
@@ -95,9 +89,9 @@ static int parse_node(struct device_node *np, struct mtetag_region *r)
 	rmem = of_reserved_mem_lookup(np);
 	if (!rmem)
 		return reject(r, "not a reserved-memory region");
-	r->tag_base = rmem->base;
-	r->tag_size = rmem->size;
-	if (of_property_read_u32(np, "block-size", &r->block_size))
+	r->range.tag_base = rmem->base;
+	r->range.tag_size = rmem->size;
+	if (of_property_read_u32(np, "block-size", &r->range.block_size))
 		return reject(r, "no block-size");
 	mem = of_parse_phandle(np, "tagged-memory", 0);
 	if (!mem)
@@ -108,8 +102,8 @@ static int parse_node(struct device_node *np, struct mtetag_region *r)
 	of_node_put(mem);
 	if (err)
 		return reject(r, "tagged-memory must have exactly one range");
-	r->mem_base = res.start;
-	r->mem_size = resource_size(&res);
+	r->range.mem_base = res.start;
+	r->range.mem_size = resource_size(&res);
 	return 0;
 }
 
@@ -130,11 +124,11 @@ static int parse_param(const char *param, struct mtetag_region *r)
 			      param);
 	if (size > U64_MAX / MTR_DATA_PAGES_PER_TAG_PAGE)
 		return reject(r, "size %#llx too large", size);
-	r->tag_base = base;
-	r->tag_size = size;
-	r->mem_base = mem;
-	r->mem_size = size * MTR_DATA_PAGES_PER_TAG_PAGE;
-	r->block_size = block;
+	r->range.tag_base = base;
+	r->range.tag_size = size;
+	r->range.mem_base = mem;
+	r->range.mem_size = size * MTR_DATA_PAGES_PER_TAG_PAGE;
+	r->range.block_size = block;
 	return 0;
 }
 
@@ -173,7 +167,7 @@ int mtetag_discover(const char *param)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		ranges[i] = range_of(&found[i]);
+		ranges[i] = found[i].range;
 		checked[i] = ok[i];
 	}
 	mtr_refuse_overlaps(ranges, ok, n);
@@ -191,9 +185,9 @@ int mtetag_discover(const char *param)
 		struct mtetag_region *r = &mtetag_regions[i];
 
 		r->first_tag_page = pages;
-		r->first_page = pfn_to_page(PHYS_PFN(r->mem_base));
-		r->nr_pages = PHYS_PFN(r->mem_size);
-		pages += r->tag_size >> PAGE_SHIFT;
+		r->first_page = pfn_to_page(PHYS_PFN(r->range.mem_base));
+		r->nr_pages = PHYS_PFN(r->range.mem_size);
+		pages += r->range.tag_size >> PAGE_SHIFT;
 	}
 	return 0;
 }

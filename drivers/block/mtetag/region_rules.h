@@ -24,7 +24,6 @@ struct mtr_range {
 };
 
 const char *mtr_check(const struct mtr_range *r, u64 page_size);
-bool mtr_overlap(const struct mtr_range *a, const struct mtr_range *b);
 void mtr_refuse_overlaps(const struct mtr_range *r, bool *ok, int n);
 
 #endif /* _MTETAG_REGION_RULES_H */

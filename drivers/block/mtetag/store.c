@@ -41,6 +41,9 @@ static struct mtp_page *alloc_overflow_page(gfp_t gfp)
 	return ovf ? &ovf->pg : NULL;
 }
 
+static void refill_work(struct work_struct *work);
+static DECLARE_WORK(refill, refill_work);
+
 #if IS_ENABLED(CONFIG_MTETAG_TESTING)
 /* The suites' forced loss: evictions find neither reserve nor memory. */
 static bool test_starved;
@@ -61,6 +64,7 @@ void mtetag_test_starve(void)
 	struct mtp_page *page;
 
 	WRITE_ONCE(test_starved, true);
+	flush_work(&refill); /* a refill under way would bring spares back */
 	mtp_pool_set_reserve(&mtetag_pool, 0, 0);
 	while ((page = mtp_pool_take_spare(&mtetag_pool)))
 		free_overflow_page(page);
@@ -95,8 +99,8 @@ static void block_to_pool(struct mtp_pool *pool, u32 first, u32 nr)
 	for (i = 0; i < mtetag_nr_regions; i++) {
 		const struct mtetag_region *r = &mtetag_regions[i];
 
-		if (first - r->first_tag_page < r->tag_size >> PAGE_SHIFT) {
-			mte_tag_storage_inval_tags(PHYS_PFN(r->mem_base) +
+		if (first - r->first_tag_page < r->range.tag_size >> PAGE_SHIFT) {
+			mte_tag_storage_inval_tags(PHYS_PFN(r->range.mem_base) +
 						   (first - r->first_tag_page) *
 						   MTR_DATA_PAGES_PER_TAG_PAGE,
 						   nr * MTR_DATA_PAGES_PER_TAG_PAGE);
@@ -204,8 +208,6 @@ static void refill_work(struct work_struct *work)
 	mtetag_refill_spares(GFP_KERNEL);
 }
 
-static DECLARE_WORK(refill, refill_work);
-
 /**
  * mtetag_refill_async() - top up the eviction reserve from a work item, if it is low
  *
@@ -224,12 +226,16 @@ void mtetag_refill_async(void)
  */
 int mtetag_store_init(void)
 {
-	u32 nr_tag = 0;
+	u64 nr_tag = 0;
 	int i, err;
 
 	BUILD_BUG_ON(MTP_PAGE_SIZE != PAGE_SIZE);
 	for (i = 0; i < mtetag_nr_regions; i++)
-		nr_tag += mtetag_regions[i].tag_size >> PAGE_SHIFT;
+		nr_tag += mtetag_regions[i].range.tag_size >> PAGE_SHIFT;
+	if (nr_tag > U32_MAX) { /* tag pages are numbered in 32 bits */
+		pr_err("%llu tag pages in all: at most 2^32\n", nr_tag);
+		return -EINVAL;
+	}
 	err = mtp_pool_init(&mtetag_pool, &mtetag_pool_ops, nr_tag);
 	if (err)
 		return err;
