@@ -2,7 +2,8 @@
 // libFuzzer target: carve-out descriptions (drivers/block/mtetag/region_rules.c) as firmware or
 // the tag_region parameter may give them. Whatever the module accepts must be checked here
 // again in 128-bit arithmetic: exactly 1/32, aligned, no wrap, no overlap with its own memory
-// or with any other region, and every data page's tag page inside the carve-out.
+// or with any other region, and every data page's tag page inside the carve-out; and a region
+// built to every rule from the input must be accepted.
 extern "C" {
 #include "region_rules.h"
 }
@@ -58,6 +59,23 @@ void check_accepted(const mtr_range &r, std::uint64_t page)
 		fail("the last data page's tags lie past the carve-out", r);
 }
 
+// A region built to every rule from @seed must be accepted: the rules refuse no good table.
+void check_valid_accepted(std::uint64_t seed, std::uint64_t page)
+{
+	const std::uint64_t block = page << (seed % 5); // 1 to 16 pages
+	const std::uint64_t blocks = (seed >> 3) % (1u << 16) + 1;
+	mtr_range r{};
+	r.block_size = std::uint32_t(block);
+	r.tag_size = blocks * block;
+	r.mem_size = r.tag_size * 32;
+	r.mem_base = ((seed >> 19) % (1ull << 20)) * block * 32; // below 2^50 or so
+	r.tag_base = (r.mem_base + r.mem_size + block - 1) / block * block + ((seed >> 39) % 64) * block;
+	if (const char *broken = mtr_check(&r, page)) {
+		std::fprintf(stderr, "region_fuzz: refused a valid region: %s\n", broken);
+		fail("a valid region refused", r);
+	}
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size)
@@ -69,6 +87,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
 		return 0;
 	const std::uint64_t page = data[0] & 1 ? 16384 : 4096;
 	data++, size--;
+	if (size >= 8) {
+		std::uint64_t seed;
+		std::memcpy(&seed, data, 8);
+		check_valid_accepted(seed, page);
+	}
 	int n = 0;
 	for (; n < 9 && size >= kRecord; n++, data += kRecord, size -= kRecord) {
 		std::memcpy(&r[n].tag_base, data, 8);
