@@ -49,6 +49,7 @@ rate >/dev/null
 echo 1 >$sys/compact
 echo 1 >$sys/reset
 hold=$(cat /sys/kernel/debug/mtetag/lock_hold_max_ns)
+echo "longest pool lock hold ended in $(cat /sys/kernel/debug/mtetag/lock_hold_max_at)"
 rmmod mtetag || { echo "Bail out! rmmod"; exit 1; }
 echo "bench: reserve-ns$suffix p50=$p50 p99=$p99 max=$max"
 echo "bench: pool-lock-hold-max-ns$suffix=$hold"

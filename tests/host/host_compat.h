@@ -168,6 +168,20 @@ static inline void list_del_init(struct list_head *e)
 	INIT_LIST_HEAD(e);
 }
 
+#define LIST_HEAD(name) struct list_head name = { &(name), &(name) }
+
+/* Move every entry of @from to the head of @to; @from ends empty. */
+static inline void list_splice_init(struct list_head *from, struct list_head *to)
+{
+	if (from->next == from)
+		return;
+	from->next->prev = to;
+	from->prev->next = to->next;
+	to->next->prev = from->prev;
+	to->next = from->next;
+	INIT_LIST_HEAD(from);
+}
+
 static inline int list_empty(const struct list_head *h)
 {
 	return h->next == h;
@@ -180,6 +194,11 @@ static inline int list_empty(const struct list_head *h)
 #define list_for_each_entry(pos, head, member)                                         \
 	for (pos = list_first_entry(head, __typeof__(*pos), member); &pos->member != (head); \
 	     pos = list_entry(pos->member.next, __typeof__(*pos), member))
+#define list_for_each_entry_safe(pos, n, head, member)                                  \
+	for (pos = list_first_entry(head, __typeof__(*pos), member),                     \
+	    n = list_entry(pos->member.next, __typeof__(*pos), member);                  \
+	     &pos->member != (head);                                                     \
+	     pos = n, n = list_entry(n->member.next, __typeof__(*n), member))
 #define list_first_entry_or_null(h, type, member) \
 	(list_empty(h) ? NULL : list_first_entry(h, type, member))
 

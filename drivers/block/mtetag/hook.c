@@ -482,6 +482,13 @@ static int lock_hold_set(void *data, u64 val)
 }
 DEFINE_DEBUGFS_ATTRIBUTE(lock_hold_fops, lock_hold_get, lock_hold_set, "%llu\n");
 
+static int lock_hold_at_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%pS\n", READ_ONCE(mtetag_pool.lock_hold_max_at));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lock_hold_at);
+
 /* A module built for the test suites: the loader taints the kernel (TAINT_TEST) and says so. */
 MODULE_INFO(test, "Y");
 
@@ -490,6 +497,7 @@ static void testing_init(struct dentry *dir)
 	debugfs_create_file("audit", 0400, dir, NULL, &audit_fops);
 	debugfs_create_file_unsafe("starve_evictions", 0200, dir, NULL, &starve_fops);
 	debugfs_create_file_unsafe("lock_hold_max_ns", 0600, dir, NULL, &lock_hold_fops);
+	debugfs_create_file("lock_hold_max_at", 0400, dir, NULL, &lock_hold_at_fops);
 }
 #else
 static void testing_init(struct dentry *dir)

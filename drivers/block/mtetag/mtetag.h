@@ -10,7 +10,7 @@
  *       stream->lock         per-CPU compression stream (local_lock), on the I/O path
  *         mm locks           page table lock, folio lock: the tag hook's callers
  *           pool.lock        spinlock, IRQ-safe (pool.h)
- *             zone, slab     an eviction's GFP_ATOMIC page, a freed overflow page
+ *             zone, slab     an eviction's GFP_ATOMIC page (pages are freed after it)
  *
  * open_mutex is dropped before init_lock is taken, so the two never nest. The I/O path takes
  * only a stream and pool.lock; the tag hook only pool.lock, from inside the mm's locks (not

@@ -8,7 +8,8 @@
 /*
  * The pool lock is IRQ-safe and taken on the fault path: every hold is meant to be about one
  * page's work (one block's for an eviction). The test build records the longest hold, which
- * make bench reports.
+ * make bench reports. Overflow pages that emptied are freed after the unlock: a free may
+ * drain a per-CPU list into the buddy allocator, many pages' work.
  */
 static void pool_lock(struct mtp_pool *pool, unsigned long *flags)
 	__acquires(&pool->lock)
@@ -21,13 +22,22 @@ static void pool_lock(struct mtp_pool *pool, unsigned long *flags)
 static void pool_unlock(struct mtp_pool *pool, unsigned long flags)
 	__releases(&pool->lock)
 {
+	struct mtp_page *pg, *next;
+	LIST_HEAD(dead);
+
+	list_splice_init(&pool->to_free, &dead);
 	if (IS_ENABLED(CONFIG_MTETAG_TESTING)) {
 		u64 held = mtp_now_ns() - pool->hold_since;
 
-		if (held > pool->st.lock_hold_max_ns)
+		if (held > pool->st.lock_hold_max_ns) {
 			pool->st.lock_hold_max_ns = held;
+			/* Inlined, this names the caller of the pool function that held it. */
+			pool->lock_hold_max_at = __builtin_return_address(0);
+		}
 	}
 	spin_unlock_irqrestore(&pool->lock, flags);
+	list_for_each_entry_safe(pg, next, &dead, node)
+		pool->ops->free_overflow(pg);
 }
 
 /* Where the 4 KiB of @pg are: tag pages in the carve-out's mappings, overflow pages own theirs. */
@@ -548,7 +558,7 @@ static void release_page(struct mtp_pool *pool, struct mtp_page *pg)
 		list_add(&pg->node, &pool->spare);
 		pool->st.spare_pages++;
 	} else {
-		pool->ops->free_overflow(pg);
+		list_add(&pg->node, &pool->to_free); /* freed by pool_unlock() */
 	}
 }
 
@@ -712,6 +722,7 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	pool->split = true; /* no reserve until the owner sizes it: mtp_pool_set_reserve() */
 	pool->next_ovf_no = nr_tag_pages;
 	INIT_LIST_HEAD(&pool->corrupt);
+	INIT_LIST_HEAD(&pool->to_free);
 	for (i = 0; i < ARRAY_SIZE(pool->ovf_hash); i++)
 		INIT_LIST_HEAD(&pool->ovf_hash[i]);
 	INIT_LIST_HEAD(&pool->tag_empty);
@@ -954,27 +965,32 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 {
 	u32 nr_dir = DIV_ROUND_UP(owner->nr_slots, MTP_SLOTS_PER_CHUNK);
 	unsigned long flags;
-	u32 c, i, j;
+	u32 c, i;
 
-	BUILD_BUG_ON(MTP_SLOTS_PER_CHUNK % MTP_DESTROY_BATCH);
 	if (!owner->slot_dir)
 		return;
-	/* MTP_DESTROY_BATCH slots per hold: the lock is IRQ-safe and a device may be large. */
+	/*
+	 * One object per hold: dropping one may squeeze or free a page, a page's work. The
+	 * caller stopped the device's I/O, and nothing else fills an empty slot: those are
+	 * skipped without the lock.
+	 */
 	for (c = 0; c < nr_dir; c++) {
 		struct mtp_slot *chunk = owner->slot_dir[c];
 
-		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i += MTP_DESTROY_BATCH) {
-			pool_lock(pool, &flags);
-			for (j = i; j < i + MTP_DESTROY_BATCH; j++) {
-				struct mtp_slot old = chunk[j];
+		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i++) {
+			struct mtp_slot old;
 
-				chunk[j].kind = MTP_SLOT_EMPTY;
-				drop_obj(pool, owner, old, NULL);
-			}
+			/* Unlocked: an eviction may rewrite the slot, never make it empty. */
+			if (chunk[i].kind == MTP_SLOT_EMPTY)
+				continue;
+			pool_lock(pool, &flags);
+			old = chunk[i];
+			chunk[i].kind = MTP_SLOT_EMPTY;
+			drop_obj(pool, owner, old, NULL);
 			drop_corrupt_pages(pool);
 			pool_unlock(pool, flags);
-			mtp_cond_resched();
 		}
+		mtp_cond_resched();
 	}
 	pool_lock(pool, &flags);
 	pool->owners[owner->id] = NULL;

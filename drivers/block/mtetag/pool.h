@@ -31,9 +31,10 @@
  * protects every page descriptor, list and counter here and every slot of every owner;
  * the tag word of a tag page is atomic (see MTP_TAG_SERVING). It is the module's innermost
  * lock (mtetag.h has the whole order): under it only ops->alloc_atomic (an eviction's last
- * resort) and ops->free_overflow call into the allocator; nothing sleeps. Pages come in
+ * resort) calls into the allocator, and nothing sleeps; emptied overflow pages are freed
+ * after the unlock. Pages come in
  * through mtp_pool_add_spare(). Whole-device walks (compaction, an owner's teardown) drop it
- * every page or MTP_DESTROY_BATCH slots.
+ * every page or object.
  */
 #ifndef _MTETAG_POOL_H
 #define _MTETAG_POOL_H
@@ -219,8 +220,6 @@ struct mtp_owner_stats {
  */
 #define MTP_SLOTS_SHIFT 8
 #define MTP_SLOTS_PER_CHUNK BIT(MTP_SLOTS_SHIFT)
-/* Slots an owner's teardown drops per hold of the lock: a few pages' work. */
-#define MTP_DESTROY_BATCH 16
 
 struct mtp_owner {
 	struct mtp_pool *pool;      /* whose lock guards the slots */
@@ -251,7 +250,10 @@ struct mtp_pool_stats {
 };
 
 struct mtp_pool_ops {
-	/* Free an overflow page and its descriptor; called under pool->lock, must not sleep. */
+	/*
+	 * Free an overflow page and its descriptor; called just after pool->lock is dropped,
+	 * in the context of its holder (IRQs may be off): must not sleep.
+	 */
 	void (*free_overflow)(struct mtp_page *page);
 	/*
 	 * Last resort of an eviction that found no free tag page and no spare: a page from an
@@ -307,10 +309,12 @@ struct mtp_pool {
 	struct list_head tag_buckets[MTP_NR_BUCKETS]; /* partly used tag pages */
 	struct list_head spare;                        /* empty overflow pages */
 	struct list_head corrupt;                      /* packed pages whose walk failed */
+	struct list_head to_free;                      /* emptied overflow pages, for the unlock */
 	struct mtp_owner *owners[MTP_MAX_OWNERS];
 	struct list_head ovf_hash[1 << MTP_OVF_HASH_BITS];  /* overflow pages in use, by number */
 	struct mtp_pool_stats st;
 	u64 hold_since;                                /* when the lock was taken (tests) */
+	void *lock_hold_max_at;                        /* where the longest hold ended (tests) */
 };
 
 int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_tag_pages);
