@@ -87,7 +87,7 @@ std::vector<std::uint8_t> object(std::uint32_t len, std::uint16_t seed)
 
 class Run {
 public:
-	explicit Run(std::uint32_t block_pages)
+	explicit Run(std::uint32_t block_pages) : block_pages_(block_pages)
 	{
 		if (mtp_pool_init(&pool_, &kOps, kTagPages))
 			fail("pool init");
@@ -172,6 +172,32 @@ public:
 		}
 		if (!scribbled_ && mtp_check(&pool_))
 			fail("mtp_check");
+		check_i1();
+	}
+
+	// I1 whatever was scribbled: a block with a tagged data page serves tags in every page,
+	// and no object has a piece in a page that serves tags.
+	void check_i1()
+	{
+		for (std::uint32_t t = 0; t < kTagPages; t++) {
+			if (!mtp_tagged_pages(&pool_.tag[t]))
+				continue;
+			const std::uint32_t first = t / block_pages_ * block_pages_;
+			for (std::uint32_t b = first; b < first + block_pages_; b++)
+				if (pool_.tag[b].state != MTP_TAGS)
+					fail("I1: a block with a tagged data page does not serve tags");
+		}
+		for (std::uint32_t s = 0; s < kSlots; s++) {
+			const mtp_slot *chunk = owner_.slot_dir[s >> MTP_SLOTS_SHIFT];
+			const mtp_slot *slot = chunk ? &chunk[s & (MTP_SLOTS_PER_CHUNK - 1)] : nullptr;
+			if (!slot || slot->kind != MTP_SLOT_OBJ)
+				continue;
+			if (slot->page->carveout && slot->page->state == MTP_TAGS)
+				fail("I1: an object lies in a page that serves tags");
+			if (slot->split && slot->tail_page < kTagPages &&
+			    pool_.tag[slot->tail_page].state == MTP_TAGS)
+				fail("I1: a split object's tail lies in a page that serves tags");
+		}
 	}
 
 	void read_all()
@@ -234,6 +260,7 @@ private:
 			fail("object reads back other bytes");
 	}
 
+	const std::uint32_t block_pages_;
 	mtp_pool pool_{};
 	mtp_owner owner_{};
 	std::uint8_t *carve_ = nullptr;
