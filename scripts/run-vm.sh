@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
-	--append) append=$2; shift 2 ;;
+	--append) append="$append $2"; shift 2 ;;
 	--module) modules+=("$2"); shift 2 ;;
 	--dtgen) dtgen+=("$2"); shift 2 ;;
 	--kernel-dir) kernel_dir=$2; shift 2 ;;

@@ -43,7 +43,7 @@ if [ "${1:-}" = --debug ]; then
 	debug=1
 	shift
 fi
-passed=0 failed=0 skipped=0 reports=0
+passed=0 failed=0 skipped=0 reports=0 ran=""
 tmp=$(mktemp)
 tagpath_words=$(mktemp)
 hardening_words=$(mktemp)
@@ -68,7 +68,8 @@ if [ "$debug" = 1 ]; then
 		[[ " ${DEBUG_SUITES[*]} " == *" $name "* ]] || continue
 		timeout=$(sed -n 's/.*--timeout \([0-9]*\).*/\1/p' <<<"$opts")
 		opts=$(sed "s/--timeout [0-9]*/--timeout $((timeout * 3))/" <<<"$opts")
-		debug_suites+=("$name|--flavour debug $opts|$tests")
+		# KASAN and lockdep slow every fault: the hook stress settles for fewer reserves.
+		debug_suites+=("$name|--flavour debug --append mtguest.min_reserves=30000 $opts|$tests")
 	done
 	for suite in "${DEBUG_ONLY_SUITES[@]}"; do
 		IFS='|' read -r name opts tests <<<"$suite"
@@ -131,6 +132,7 @@ for suite in "${SUITES[@]}"; do
 	IFS='|' read -r name opts tests <<<"$suite"
 	selected "$name" || selected guest || [ "$want" = "  " ] || continue
 	log "guest suite $name: $tests"
+	ran="${ran:+$ran,}$name"
 	# shellcheck disable=SC2086
 	# tee into a file and onto our stderr: reopening /dev/stderr would truncate a log file.
 	"$MTETAG_ROOT/scripts/run-vm.sh" --name "$name" $opts $tests | tee "$tmp" >&2
@@ -166,8 +168,7 @@ summary_line() {
 [ "$debug" = 1 ] || [ ! -s "$hardening_words" ] ||
 	summary_line hardening "$hardening_words" hardening-word: "${HARDENING[@]}"
 if [ "$debug" = 1 ]; then
-	names=$(printf '%s\n' "${SUITES[@]}" | cut -d'|' -f1 | paste -sd,)
-	echo "debug-kernel: reports=$reports suites=$names"
+	echo "debug-kernel: reports=$reports suites=${ran:-none}"
 fi
 
 # Not a guest suite: the in-tree build (module and built-in) and a boot of the latter.
