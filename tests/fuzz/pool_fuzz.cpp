@@ -61,11 +61,26 @@ struct Input {
 	std::uint16_t u16() { return std::uint16_t(u8() | u8() << 8); }
 };
 
+[[noreturn]] void fail(const char *what)
+{
+	std::fprintf(stderr, "pool_fuzz: %s\n", what);
+	std::abort();
+}
+
 struct Model {
-	enum Kind { Empty, Same, Bytes } kind = Empty;
-	std::uint64_t fill = 0;
+	enum Kind { Empty, Same, Bytes, Wb } kind = Empty;
+	std::uint64_t fill = 0; // Same: the word; Wb: the block
 	std::vector<std::uint8_t> bytes;
 };
+
+// Blocks of the pretend backing device that written-back slots hold: each freed exactly once.
+std::set<std::uint64_t> g_live_blocks;
+
+void free_block(mtp_owner *, std::uint64_t block)
+{
+	if (!g_live_blocks.erase(block))
+		fail("a block freed that no slot held");
+}
 
 // Object bytes from a seed: runs of a repeated byte mixed with noise, as compressed data is not.
 std::vector<std::uint8_t> object(std::uint32_t len, std::uint16_t seed)
@@ -77,12 +92,6 @@ std::vector<std::uint8_t> object(std::uint32_t len, std::uint16_t seed)
 		c = std::uint8_t(x >> 24);
 	}
 	return b;
-}
-
-[[noreturn]] void fail(const char *what)
-{
-	std::fprintf(stderr, "pool_fuzz: %s\n", what);
-	std::abort();
 }
 
 class Run {
@@ -100,11 +109,15 @@ public:
 		mtp_pool_set_reserve(&pool_, 2 * block_pages, 4 * block_pages);
 		if (mtp_owner_init(&pool_, &owner_, kSlots))
 			fail("owner init");
+		owner_.free_block = free_block;
+		g_live_blocks.clear();
 	}
 
 	~Run()
 	{
 		mtp_owner_destroy(&pool_, &owner_);
+		if (!g_live_blocks.empty())
+			fail("teardown kept a written-back slot's block");
 		mtp_pool_destroy(&pool_);
 		std::free(carve_);
 		if (g_ovf_pages)
@@ -115,7 +128,7 @@ public:
 	{
 		const std::uint8_t op = in.u8();
 		const std::uint32_t slot = in.u8() % kSlots;
-		switch (op % 11) {
+		switch (op % 14) {
 		case 0:
 		case 1: { // write an object: small, around the split sizes, or a raw page
 			std::uint32_t len = in.u16() % (MTP_HUGE_THRESHOLD + 64) + 1;
@@ -130,6 +143,7 @@ public:
 			    !mtp_write_same(&pool_, &owner_, slot, fill)) {
 				model_[slot] = {Model::Same, fill, {}};
 				lost_.erase(slot);
+				touched(slot);
 			}
 			break;
 		}
@@ -137,6 +151,7 @@ public:
 			mtp_discard(&pool_, &owner_, slot);
 			model_.erase(slot);
 			lost_.erase(slot);
+			touched(slot);
 			break;
 		case 4:
 			read(slot);
@@ -168,6 +183,21 @@ public:
 		case 10: // the refill work
 			if (mtp_pool_nr_spare(&pool_) < 8)
 				mtp_pool_add_spare(&pool_, new_ovf());
+			break;
+		case 11:
+			mtp_mark_idle(&pool_, &owner_);
+			break;
+		case 12: { // a writeback or recompression pass takes a slot
+			static const std::uint32_t kWants[] = {0, MTP_PP_IDLE, MTP_PP_HUGE, MTP_PP_IN_RAM,
+							       MTP_PP_IN_CARVEOUT, MTP_PP_COMPRESSIBLE};
+			std::uint32_t len, prio;
+			if (!mtp_pp_take(&pool_, &owner_, slot, kWants[in.u8() % 6], MTP_MAX_PRIO, &len,
+					 &prio))
+				taken_[slot] = false;
+			break;
+		}
+		case 13: // ... and ends: written back, recompressed or released
+			finish_pass(slot, in);
 			break;
 		}
 		if (!scribbled_ && mtp_check(&pool_))
@@ -207,6 +237,69 @@ public:
 	}
 
 private:
+	// A write, discard or loss since the take: the pass must not win over it.
+	void touched(std::uint32_t slot)
+	{
+		auto it = taken_.find(slot);
+		if (it != taken_.end())
+			it->second = true;
+	}
+
+	void finish_pass(std::uint32_t slot, Input &in)
+	{
+		auto it = taken_.find(slot);
+		if (it == taken_.end())
+			return;
+		const bool stale = it->second;
+		taken_.erase(it);
+		std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
+		std::uint32_t len = 0;
+		std::uint64_t fill = 0;
+		const int kind = mtp_read(&pool_, &owner_, slot, buf.data(), &len, &fill);
+		// A read that fails its checksum ends the driver's pass there; a slot lost to an
+		// eviction or a scribble meanwhile is as stale as a written one.
+		if (kind == -EBADMSG) {
+			mtp_pp_release(&pool_, &owner_, slot, false);
+			return;
+		}
+		const bool gone = kind == MTP_SLOT_LOST;
+		int err;
+		switch (in.u8() % 3) {
+		case 0: {
+			const std::uint64_t block = next_block_++;
+			g_live_blocks.insert(block);
+			err = mtp_pp_written_back(&pool_, &owner_, slot, block);
+			if (!err) {
+				model_[slot] = {Model::Wb, block, {}};
+			} else if (!g_live_blocks.erase(block)) {
+				fail("a refused writeback freed its block");
+			}
+			break;
+		}
+		case 1: {
+			auto b = object(in.u16() % MTP_HUGE_THRESHOLD + 1, in.u16());
+			err = mtp_pp_store(&pool_, &owner_, slot, b.data(), std::uint32_t(b.size()),
+					   1 + in.u8() % (MTP_MAX_PRIO - 1));
+			if (!err)
+				model_[slot] = {Model::Bytes, 0, b};
+			if (err == -EAGAIN || err == -ENOSPC) {
+				mtp_pp_release(&pool_, &owner_, slot, false);
+				return;
+			}
+			break;
+		}
+		default:
+			mtp_pp_release(&pool_, &owner_, slot, in.u8() & 1);
+			return;
+		}
+		if (err && err != -ESTALE)
+			fail("a pass failed for another reason than a stale slot");
+		if ((err == -ESTALE) != (stale || gone))
+			fail(err ? "a pass lost to nothing" : "a pass won over a write or discard");
+		if (!err)
+			lost_.erase(slot);
+	}
+
 	void write(std::uint32_t slot, const std::vector<std::uint8_t> &b)
 	{
 		int err = mtp_prepare_slot(&pool_, &owner_, slot);
@@ -220,6 +313,7 @@ private:
 		if (!err) {
 			model_[slot] = {Model::Bytes, 0, b};
 			lost_.erase(slot);
+			touched(slot);
 		}
 		// On error the slot is unchanged: the model too.
 	}
@@ -250,6 +344,11 @@ private:
 			return;
 		}
 		const Model &m = it->second;
+		if (m.kind == Model::Wb) {
+			if (kind != MTP_SLOT_WB || fill != m.fill)
+				fail("a written-back slot does not name its block");
+			return;
+		}
 		if (m.kind == Model::Same) {
 			if (kind != MTP_SLOT_SAME || fill != m.fill)
 				fail("same-filled page reads back wrong");
@@ -266,6 +365,8 @@ private:
 	std::uint8_t *carve_ = nullptr;
 	std::map<std::uint32_t, Model> model_;
 	std::set<std::uint32_t> lost_; // slots that read as lost since last written
+	std::map<std::uint32_t, bool> taken_; // slots a pass holds: touched since?
+	std::uint64_t next_block_ = 0;
 	bool scribbled_ = false;
 };
 

@@ -1092,10 +1092,10 @@ TEST_F(PoolTest, ForgedTailFreesNoLivePage)
 	mtp_page *a = slot_at(y).page, *h = slot_at(x).page;
 	// A tail header for x inside y's payload, and x's head saying its tail is one byte long
 	// with a link-shaped (page index, offset) pair after its header, as the old layout had.
-	std::uint32_t forged = slot_at(y).offset + 16;
+	std::uint32_t forged = slot_at(y).off8 * MTP_OBJ_ALIGN + 16;
 	mtp_obj_hdr fake = {x, 1, static_cast<std::uint8_t>(o->id), MTP_OBJ_TAIL};
 	std::memcpy(page_bytes(a) + forged, &fake, sizeof(fake));
-	auto *head = reinterpret_cast<mtp_obj_hdr *>(page_bytes(h) + slot_at(x).offset);
+	auto *head = reinterpret_cast<mtp_obj_hdr *>(page_bytes(h) + slot_at(x).off8 * MTP_OBJ_ALIGN);
 	head->len = slot_at(x).len - 1;
 	std::uint64_t link[2] = {static_cast<std::uint64_t>(a - pool_.tag), forged};
 	std::memcpy(head + 1, link, sizeof(link));
@@ -1106,4 +1106,143 @@ TEST_F(PoolTest, ForgedTailFreesNoLivePage)
 	for (std::uint32_t t = 0; t < pool_.nr_tag; t++)
 		mtp_tag_mark(&pool_, t, 1); // every page to tags: evictions walk every page
 	expect_data_or_error(o, model, "after every page went to tags");
+}
+
+namespace {
+
+std::vector<std::uint64_t> g_freed_blocks;
+
+void record_free_block(mtp_owner *, std::uint64_t block)
+{
+	g_freed_blocks.push_back(block);
+}
+
+} // namespace
+
+// Writeback's part in the core: a slot taken by a pass becomes a block only if nothing wrote
+// or discarded it meanwhile, and every way a written-back slot ends gives its block back.
+TEST_F(PoolTest, WritebackTakesOnlyUntouchedSlotsAndFreesEveryBlock)
+{
+	std::mt19937_64 rng(31);
+	mtp_owner *o = add_owner(64);
+	o->free_block = record_free_block;
+	g_freed_blocks.clear();
+	auto model = fill_random(o, 8, rng);
+	std::uint32_t len, prio;
+
+	// Nothing is idle before mtp_mark_idle(); a read makes a slot busy again.
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 0, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), -ENOENT);
+	mtp_mark_idle(&pool_, o);
+	EXPECT_TRUE(matches(o, 1, model[1]));
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 1, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), -ENOENT);
+
+	// Taken, written back: the slot names the block and the object is gone.
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 0, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
+	EXPECT_EQ(len, model[0].bytes.size());
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 0, 0, MTP_MAX_PRIO, &len, &prio), -ENOENT) << "taken twice";
+	const std::uint64_t objects = o->st.nr_objects;
+	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 0, 7), 0);
+	EXPECT_EQ(o->st.nr_objects, objects - 1);
+	EXPECT_EQ(o->st.wb_pages, 1u);
+	std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
+	std::uint64_t fill = 0;
+	EXPECT_EQ(mtp_read(&pool_, o, 0, buf.data(), &len, &fill), MTP_SLOT_WB);
+	EXPECT_EQ(fill, 7u);
+	EXPECT_EQ(mtp_check(&pool_), 0);
+
+	// A write between take and commit wins: the pass's block is not recorded.
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 2, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
+	auto fresh = random_bytes(rng, 100);
+	ASSERT_EQ(write(o, 2, fresh), 0);
+	model[2] = {Expect::Bytes, 0, fresh};
+	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 2, 8), -ESTALE);
+	EXPECT_TRUE(matches(o, 2, model[2]));
+	// So does a discard.
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 3, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
+	mtp_discard(&pool_, o, 3);
+	model[3] = {};
+	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 3, 9), -ESTALE);
+	EXPECT_TRUE(g_freed_blocks.empty());
+
+	// Discard, rewrite and teardown of written-back slots each free the block once.
+	for (std::uint32_t s : {4u, 5u, 6u}) {
+		ASSERT_EQ(mtp_pp_take(&pool_, o, s, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
+		ASSERT_EQ(mtp_pp_written_back(&pool_, o, s, 100 + s), 0);
+	}
+	mtp_discard(&pool_, o, 0);
+	mtp_discard(&pool_, o, 4);
+	ASSERT_EQ(write(o, 5, fresh), 0);
+	ASSERT_EQ(write_same(o, 6, 42), 0);
+	EXPECT_EQ(g_freed_blocks, (std::vector<std::uint64_t>{7, 104, 105, 106}));
+	EXPECT_EQ(o->st.wb_pages, 0u);
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 7, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
+	ASSERT_EQ(mtp_pp_written_back(&pool_, o, 7, 77), 0);
+	EXPECT_EQ(mtp_check(&pool_), 0);
+	mtp_owner_destroy(&pool_, o);
+	EXPECT_EQ(g_freed_blocks.back(), 77u);
+	owners_.pop_back();
+}
+
+// The filters a pass asks for: raw objects, the tier of the head piece, incompressible ones.
+TEST_F(PoolTest, PassFiltersAndRecompressedObjects)
+{
+	std::mt19937_64 rng(32);
+	mtp_owner *o = add_owner(64);
+	std::uint32_t len, prio;
+	auto small = random_bytes(rng, 300);
+	auto raw = random_bytes(rng, MTP_PAGE_SIZE);
+	ASSERT_EQ(write(o, 0, small), 0);
+	ASSERT_EQ(write(o, 1, raw), 0);
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 0, MTP_PP_HUGE, MTP_MAX_PRIO, &len, &prio), -ENOENT);
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 1, MTP_PP_HUGE, MTP_MAX_PRIO, &len, &prio), 0);
+	EXPECT_EQ(len, MTP_PAGE_SIZE);
+	mtp_pp_release(&pool_, o, 1, false);
+	// The carve-out has room: both objects are in it, none in RAM.
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 0, MTP_PP_IN_RAM, MTP_MAX_PRIO, &len, &prio), -ENOENT);
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 0, MTP_PP_IN_CARVEOUT, MTP_MAX_PRIO, &len, &prio), 0);
+
+	// Recompressed: stored by priority 2, read back with it; a lower pass skips it.
+	auto smaller = random_bytes(rng, 120);
+	ASSERT_EQ(mtp_pp_store(&pool_, o, 0, smaller.data(), smaller.size(), 2), 0);
+	std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
+	std::uint64_t fill = 0;
+	ASSERT_EQ(mtp_read(&pool_, o, 0, buf.data(), &len, &fill), MTP_SLOT_OBJ);
+	EXPECT_EQ(fill, 2u);
+	buf.resize(len);
+	EXPECT_EQ(buf, smaller);
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 0, 0, 2, &len, &prio), -ENOENT);
+	EXPECT_EQ(mtp_pp_store(&pool_, o, 0, small.data(), small.size(), 1), -ESTALE)
+		<< "stored without a take";
+	EXPECT_EQ(mtp_pp_store(&pool_, o, 0, small.data(), small.size(), MTP_MAX_PRIO), -EINVAL);
+
+	// No algorithm shrank slot 1: compressible passes skip it until it is written again.
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 1, 0, MTP_MAX_PRIO, &len, &prio), 0);
+	mtp_pp_release(&pool_, o, 1, true);
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 1, MTP_PP_COMPRESSIBLE, MTP_MAX_PRIO, &len, &prio), -ENOENT);
+	ASSERT_EQ(mtp_pp_take(&pool_, o, 1, MTP_PP_INCOMPRESSIBLE, MTP_MAX_PRIO, &len, &prio), 0);
+	mtp_pp_release(&pool_, o, 1, false);
+	ASSERT_EQ(write(o, 1, raw), 0);
+	EXPECT_EQ(mtp_pp_take(&pool_, o, 1, MTP_PP_INCOMPRESSIBLE, MTP_MAX_PRIO, &len, &prio), -ENOENT);
+	EXPECT_EQ(mtp_check(&pool_), 0);
+}
+
+// mm_stat's mem_used_total and mem_used_max: overflow pages and tag-page bytes together.
+TEST_F(PoolTest, UsedCountsBothTiersAndItsMaximumResets)
+{
+	std::mt19937_64 rng(33);
+	mtp_owner *o = add_owner(4096);
+	auto model = fill_random(o, 400, rng); // more than the 64 tag pages hold
+	const std::uint64_t used = mtp_owner_used(&o->st);
+	EXPECT_GT(o->st.ovf_pages, 0u);
+	EXPECT_GT(o->st.tag_bytes, 0u);
+	EXPECT_EQ(used, (o->st.ovf_pages << MTP_PAGE_SHIFT) + o->st.tag_bytes);
+	EXPECT_GE(o->st.used_max, used);
+	for (std::uint32_t s = 0; s < 400; s += 2)
+		mtp_discard(&pool_, o, s);
+	mtp_compact(&pool_, o);
+	EXPECT_LT(mtp_owner_used(&o->st), used);
+	EXPECT_GE(o->st.used_max, used);
+	mtp_owner_reset_max(&pool_, o);
+	EXPECT_EQ(o->st.used_max, mtp_owner_used(&o->st));
+	EXPECT_EQ(o->st.ovf_max, o->st.ovf_pages);
 }

@@ -5,6 +5,10 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bio.h>
+#include <linux/bitmap.h>
+#include <linux/fs.h>
+#include <linux/kernel_read_file.h>
+#include <linux/workqueue.h>
 #include <linux/ctype.h>
 #include <linux/blkdev.h>
 #include <linux/highmem.h>
@@ -24,10 +28,18 @@
 /* Largest disksize accepted, in multiples of RAM. */
 #define MTETAG_MAX_RAM_MULTIPLE 16
 
+/*
+ * Loaded as a module the device is ready for swapon; built in, it waits uninitialised for the
+ * boot set-up to choose algorithm and size, as zram does.
+ */
+#ifdef MODULE
 static char *disksize = "auto";
+#else
+static char *disksize = "0";
+#endif
 module_param(disksize, charp, 0444);
 MODULE_PARM_DESC(disksize,
-		 "Disk size of new devices: auto (4x the carve-out, the default), 0 (uninitialised, as zram), or a size such as 1G");
+		 "Disk size of new devices: auto (4x the carve-out; the module's default), 0 (uninitialised, as zram; the built-in default), or a size such as 1G");
 
 /* The largest disksize a device accepts: MTETAG_MAX_RAM_MULTIPLE times RAM, U32_MAX pages. */
 static u64 max_disksize(void)
@@ -97,12 +109,12 @@ static int write_page(struct mtetag_dev *mt, struct page *page, u32 index)
 		return mtp_write_same(&mtetag_pool, &mt->owner, index, fill);
 	}
 	do {
-		s = mtetag_stream_get(&mt->comp);
-		if (mtetag_compress(&mt->comp, s, mem, &len) || len > MTP_HUGE_THRESHOLD)
+		s = mtetag_stream_get(&mt->comps[0]);
+		if (mtetag_compress(&mt->comps[0], s, mem, &len) || len > MTP_HUGE_THRESHOLD)
 			err = mtp_write(&mtetag_pool, &mt->owner, index, mem, PAGE_SIZE);
 		else
 			err = mtp_write(&mtetag_pool, &mt->owner, index, s->buffer, len);
-		mtetag_stream_put(&mt->comp);
+		mtetag_stream_put(&mt->comps[0]);
 		/*
 		 * The pool needs a page of RAM that is not the eviction reserve's: get one where
 		 * sleeping is allowed and retry; no page is an error, not another round.
@@ -112,17 +124,33 @@ static int write_page(struct mtetag_dev *mt, struct page *page, u32 index)
 	return err;
 }
 
-static int read_page(struct mtetag_dev *mt, struct page *page, u32 index)
+static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, struct bio *parent);
+
+/*
+ * Read page @index into @page. A page on the backing device is read by a bio chained to
+ * @parent, which completes after it; without a parent it is read before returning.
+ */
+static int read_page(struct mtetag_dev *mt, struct page *page, u32 index, struct bio *parent)
 {
 	struct mtetag_stream *s;
 	unsigned int len = 0;
 	u64 fill = 0, *word;
 	int kind, err = 0;
+	u32 prio = 0;
 	void *mem;
 	unsigned int i;
 
-	s = mtetag_stream_get(&mt->comp);
-	kind = mtp_read(&mtetag_pool, &mt->owner, index, s->buffer, &len, &fill);
+	/* The object's algorithm is known once it is read: read again with that one's stream. */
+	for (;;) {
+		s = mtetag_stream_get(&mt->comps[prio]);
+		kind = mtp_read(&mtetag_pool, &mt->owner, index, s->buffer, &len, &fill);
+		if (kind != MTP_SLOT_OBJ || fill == prio || len == PAGE_SIZE)
+			break;
+		mtetag_stream_put(&mt->comps[prio]);
+		if (fill >= MTETAG_MAX_COMPS || !mtetag_comp_live(&mt->comps[fill]))
+			return -EIO;
+		prio = fill;
+	}
 	mem = kmap_local_page(page);
 	switch (kind) {
 	case MTP_SLOT_EMPTY:
@@ -137,7 +165,9 @@ static int read_page(struct mtetag_dev *mt, struct page *page, u32 index)
 		if (len == PAGE_SIZE)
 			memcpy(mem, s->buffer, PAGE_SIZE);
 		else
-			err = mtetag_decompress(&mt->comp, s, s->buffer, len, mem);
+			err = mtetag_decompress(&mt->comps[prio], s, s->buffer, len, mem);
+		break;
+	case MTP_SLOT_WB:
 		break;
 	case MTP_SLOT_LOST:
 		atomic64_inc(&mt->io.lost_reads);
@@ -155,12 +185,15 @@ static int read_page(struct mtetag_dev *mt, struct page *page, u32 index)
 		err = -EIO;
 	}
 	kunmap_local(mem);
-	mtetag_stream_put(&mt->comp);
+	mtetag_stream_put(&mt->comps[prio]);
+	if (kind == MTP_SLOT_WB)
+		err = read_block(mt, page, fill, parent);
 	return err;
 }
 
 /* One piece of a bio inside one device page; partial pages go through a bounce page. */
-static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 offset, bool write)
+static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 offset,
+		   struct bio *bio, bool write)
 {
 	struct page *bounce;
 	int err;
@@ -168,7 +201,7 @@ static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 off
 	if (bv->bv_len == PAGE_SIZE && !offset) {
 		if (write)
 			return write_page(mt, bv->bv_page, index);
-		err = read_page(mt, bv->bv_page, index);
+		err = read_page(mt, bv->bv_page, index, bio);
 		if (!err)
 			flush_dcache_page(bv->bv_page);
 		return err;
@@ -176,7 +209,7 @@ static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 off
 	bounce = alloc_page(GFP_NOIO);
 	if (!bounce)
 		return -ENOMEM;
-	err = read_page(mt, bounce, index);
+	err = read_page(mt, bounce, index, NULL);
 	if (!err && write) {
 		memcpy_from_bvec(page_address(bounce) + offset, bv);
 		err = write_page(mt, bounce, index);
@@ -197,7 +230,7 @@ static void rw_bio(struct mtetag_dev *mt, struct bio *bio, bool write)
 		struct bio_vec bv = bio_iter_iovec(bio, iter);
 
 		bv.bv_len = min_t(u32, bv.bv_len, PAGE_SIZE - offset);
-		if (rw_bvec(mt, &bv, index, offset, write)) {
+		if (rw_bvec(mt, &bv, index, offset, bio, write)) {
 			atomic64_inc(write ? &mt->io.failed_writes : &mt->io.failed_reads);
 			bio->bi_status = BLK_STS_IOERR;
 			break;
@@ -225,8 +258,11 @@ static void discard_bio(struct mtetag_dev *mt, struct bio *bio)
 		left -= PAGE_SIZE - offset;
 		index++;
 	}
-	for (; left >= PAGE_SIZE; left -= PAGE_SIZE)
+	/* Counted as zram counts them: each page freed is a notify_free. */
+	for (; left >= PAGE_SIZE; left -= PAGE_SIZE) {
 		mtp_discard(&mtetag_pool, &mt->owner, index++);
+		atomic64_inc(&mt->io.notify_free);
+	}
 out:
 	bio_endio(bio);
 }
@@ -336,19 +372,140 @@ int mtetag_parse_size(const char *buf, u64 *size)
 	return 0;
 }
 
+/* The backing device: pages are read and written whole, at block * PAGE_SIZE. */
+
+static void read_block_chained(struct mtetag_dev *mt, struct page *page, u64 block,
+			       struct bio *parent)
+{
+	struct bio *bio = bio_alloc(mt->wb.bdev, 1, REQ_OP_READ, GFP_NOIO);
+
+	bio->bi_iter.bi_sector = block << SECTORS_PER_PAGE_SHIFT;
+	__bio_add_page(bio, page, PAGE_SIZE, 0);
+	bio_chain(bio, parent);
+	submit_bio(bio);
+}
+
+static int rw_block_sync(struct mtetag_dev *mt, struct page *page, u64 block, blk_opf_t op)
+{
+	struct bio_vec bv;
+	struct bio bio;
+
+	bio_init(&bio, mt->wb.bdev, &bv, 1, op);
+	bio.bi_iter.bi_sector = block << SECTORS_PER_PAGE_SHIFT;
+	__bio_add_page(&bio, page, PAGE_SIZE, 0);
+	return submit_bio_wait(&bio);
+}
+
+struct sync_read {
+	struct work_struct work;
+	struct mtetag_dev *mt;
+	struct page *page;
+	u64 block;
+	int err;
+};
+
+static void sync_read_work(struct work_struct *work)
+{
+	struct sync_read *sr = container_of(work, struct sync_read, work);
+
+	sr->err = rw_block_sync(sr->mt, sr->page, sr->block, REQ_OP_READ);
+}
+
+/*
+ * Bios submitted inside our submit_bio wait on current->bio_list until it returns: a read
+ * that must finish first is submitted and waited for by a worker, as zram does.
+ */
+static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, struct bio *parent)
+{
+	struct sync_read sr = { .mt = mt, .page = page, .block = block };
+
+	if (WARN_ON_ONCE(!mt->wb.bdev))
+		return -EIO;
+	atomic64_inc(&mt->wb.reads);
+	if (parent) {
+		read_block_chained(mt, page, block, parent);
+		return 0;
+	}
+	INIT_WORK_ONSTACK(&sr.work, sync_read_work);
+	queue_work(system_unbound_wq, &sr.work);
+	flush_work(&sr.work);
+	destroy_work_on_stack(&sr.work);
+	return sr.err;
+}
+
+static u64 alloc_block(struct mtetag_dev *mt)
+{
+	unsigned long block;
+
+	do {
+		block = find_first_zero_bit(mt->wb.map, mt->wb.nr_blocks);
+		if (block >= mt->wb.nr_blocks)
+			return U64_MAX;
+	} while (test_and_set_bit(block, mt->wb.map));
+	atomic64_inc(&mt->wb.count);
+	return block;
+}
+
+/* The pool drops a written-back slot (under its lock): its block is free again. */
+static void free_block(struct mtp_owner *owner, u64 block)
+{
+	struct mtetag_dev *mt = container_of(owner, struct mtetag_dev, owner);
+
+	if (!WARN_ON_ONCE(block >= mt->wb.nr_blocks || !test_and_clear_bit(block, mt->wb.map)))
+		atomic64_dec(&mt->wb.count);
+}
+
+static void reset_backing(struct mtetag_dev *mt)
+{
+	if (!mt->wb.file)
+		return;
+	fput(mt->wb.file);
+	kvfree(mt->wb.map);
+	mt->wb.file = NULL;
+	mt->wb.bdev = NULL;
+	mt->wb.map = NULL;
+	mt->wb.nr_blocks = 0;
+	atomic64_set(&mt->wb.count, 0);
+}
+
+static void reset_params(struct mtetag_dev *mt)
+{
+	int i;
+
+	for (i = 0; i < MTETAG_MAX_COMPS; i++) {
+		vfree(mt->params[i].dict);
+		mt->params[i] = (struct mtetag_comp_params){ .level = MTETAG_NO_LEVEL };
+	}
+}
+
+static void destroy_comps(struct mtetag_dev *mt)
+{
+	int i;
+
+	for (i = 0; i < MTETAG_MAX_COMPS; i++)
+		mtetag_comp_destroy(&mt->comps[i]);
+}
+
 static int init_device(struct mtetag_dev *mt, u64 size)
 {
-	int err;
+	int err = 0, i;
 
-	err = mtetag_comp_create(&mt->comp, mt->comp_name);
-	if (err)
-		return err;
-	err = mtp_owner_init(&mtetag_pool, &mt->owner, size >> PAGE_SHIFT);
+	for (i = 0; i < MTETAG_MAX_COMPS && !err; i++) {
+		if (!mt->comp_names[i][0])
+			continue;
+		err = mtetag_comp_create(&mt->comps[i], mt->comp_names[i], &mt->params[i]);
+		/* The live algorithm owns its dictionary: algorithm_params is for the next one. */
+		if (!err)
+			mt->params[i].dict = NULL;
+	}
+	if (!err)
+		err = mtp_owner_init(&mtetag_pool, &mt->owner, size >> PAGE_SHIFT);
 	if (err) {
-		mtetag_comp_destroy(&mt->comp);
+		destroy_comps(mt);
 		return err;
 	}
 	mt->owner.ovf_limit = mt->mem_limit >> PAGE_SHIFT;
+	mt->owner.free_block = free_block;
 	mt->disksize = size;
 	set_capacity_and_notify(mt->disk, size >> SECTOR_SHIFT);
 	return 0;
@@ -356,13 +513,21 @@ static int init_device(struct mtetag_dev *mt, u64 size)
 
 static void reset_device(struct mtetag_dev *mt)
 {
-	if (!initialised(mt))
-		return;
-	set_capacity_and_notify(mt->disk, 0);
-	mt->disksize = 0;
-	mtp_owner_destroy(&mtetag_pool, &mt->owner);
-	mtetag_comp_destroy(&mt->comp);
+	if (initialised(mt)) {
+		set_capacity_and_notify(mt->disk, 0);
+		mt->disksize = 0;
+		mtp_owner_destroy(&mtetag_pool, &mt->owner);
+		destroy_comps(mt);
+	}
+	/* As zram's reset: algorithms, limit, backing device and parameters go too. */
+	strscpy(mt->comp_names[0], mtetag_comp_default(), sizeof(mt->comp_names[0]));
+	memset(mt->comp_names[1], 0, sizeof(mt->comp_names) - sizeof(mt->comp_names[0]));
+	mt->mem_limit = 0;
+	reset_backing(mt);
+	reset_params(mt);
 	memset(&mt->io, 0, sizeof(mt->io));
+	atomic64_set(&mt->wb.reads, 0);
+	atomic64_set(&mt->wb.writes, 0);
 }
 
 static ssize_t disksize_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -400,16 +565,15 @@ static ssize_t comp_algorithm_show(struct device *dev, struct device_attribute *
 	ssize_t n;
 
 	down_read(&mt->init_lock);
-	n = mtetag_comp_list(mt->comp_name, buf);
+	n = mtetag_comp_list(mt->comp_names[0], buf, 0);
 	up_read(&mt->init_lock);
 	return n;
 }
 
-static ssize_t comp_algorithm_store(struct device *dev, struct device_attribute *attr,
-				    const char *buf, size_t len)
+/* Name algorithm @prio for the next initialisation, as zram: -EBUSY while initialised. */
+static int set_algorithm(struct mtetag_dev *mt, u32 prio, const char *buf)
 {
-	struct mtetag_dev *mt = dev_to_mtetag(dev);
-	char name[sizeof(mt->comp_name)];
+	char name[sizeof(mt->comp_names[0])];
 	int err = 0;
 
 	if (!mtetag_comp_known(buf))
@@ -419,8 +583,16 @@ static ssize_t comp_algorithm_store(struct device *dev, struct device_attribute 
 	if (initialised(mt))
 		err = -EBUSY;
 	else
-		strscpy(mt->comp_name, strim(name), sizeof(mt->comp_name));
+		strscpy(mt->comp_names[prio], strim(name), sizeof(mt->comp_names[prio]));
 	up_write(&mt->init_lock);
+	return err;
+}
+
+static ssize_t comp_algorithm_store(struct device *dev, struct device_attribute *attr,
+				    const char *buf, size_t len)
+{
+	int err = set_algorithm(dev_to_mtetag(dev), 0, buf);
+
 	return err ? err : len;
 }
 
@@ -480,12 +652,15 @@ static ssize_t compact_store(struct device *dev, struct device_attribute *attr, 
 			     size_t len)
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	ssize_t ret = len;
 
 	down_read(&mt->init_lock);
 	if (initialised(mt))
 		mtp_compact(&mtetag_pool, &mt->owner);
+	else
+		ret = -EINVAL; /* as zram */
 	up_read(&mt->init_lock);
-	return len;
+	return ret;
 }
 
 static struct mtp_owner_stats owner_stats(struct mtetag_dev *mt)
@@ -499,7 +674,12 @@ static struct mtp_owner_stats owner_stats(struct mtetag_dev *mt)
 	return st;
 }
 
-/* zram's columns; mem_used_* count ordinary RAM (overflow), the carve-out is in tag_stat. */
+/*
+ * zram's nine columns, so that ratios read by position come out right: mem_used_total and
+ * mem_used_max are the memory the objects occupy in both tiers (overflow pages, and the
+ * bytes of their pieces in tag pages). Then ours: ram_used and ram_used_max, the overflow
+ * pages alone, which mem_limit bounds.
+ */
 static ssize_t mm_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
@@ -509,12 +689,566 @@ static ssize_t mm_stat_show(struct device *dev, struct device_attribute *attr, c
 	down_read(&mt->init_lock);
 	if (initialised(mt))
 		st = owner_stats(mt);
-	n = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
-		       (st.nr_objects + st.same_pages) << PAGE_SHIFT, st.compr_bytes,
-		       st.ovf_pages << PAGE_SHIFT, mt->mem_limit, st.ovf_max << PAGE_SHIFT,
-		       st.same_pages, st.squeezed, st.huge_pages, st.huge_since);
+	n = sysfs_emit(buf, "%8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu %8llu\n",
+		       (st.nr_objects + st.same_pages + st.wb_pages) << PAGE_SHIFT, st.compr_bytes,
+		       mtp_owner_used(&st), mt->mem_limit, st.used_max, st.same_pages, st.squeezed,
+		       st.huge_pages, st.huge_since, st.ovf_pages << PAGE_SHIFT,
+		       st.ovf_max << PAGE_SHIFT);
 	up_read(&mt->init_lock);
 	return n;
+}
+
+static ssize_t mem_used_max_store(struct device *dev, struct device_attribute *attr,
+				  const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	unsigned long val;
+
+	if (kstrtoul(buf, 10, &val) || val)
+		return -EINVAL;
+	down_read(&mt->init_lock);
+	if (initialised(mt))
+		mtp_owner_reset_max(&mtetag_pool, &mt->owner);
+	up_read(&mt->init_lock);
+	return len;
+}
+
+/* Streams are per CPU, as zram's since 4.7: the attribute stays for the tools that write it. */
+static ssize_t max_comp_streams_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", num_online_cpus());
+}
+
+static ssize_t max_comp_streams_store(struct device *dev, struct device_attribute *attr,
+				      const char *buf, size_t len)
+{
+	return len;
+}
+
+/* zram's format: version 1, then writestall and miss_free, neither of which happens here. */
+static ssize_t debug_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "version: %d\n%8llu %8llu\n", 1, 0ULL, 0ULL);
+}
+
+/* Without access times (zram's CONFIG_ZRAM_TRACK_ENTRY_ACTIME) only "all" is accepted. */
+static ssize_t idle_store(struct device *dev, struct device_attribute *attr, const char *buf,
+			  size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	ssize_t ret = len;
+
+	if (!sysfs_streq(buf, "all"))
+		return -EINVAL;
+	down_read(&mt->init_lock);
+	if (initialised(mt))
+		mtp_mark_idle(&mtetag_pool, &mt->owner);
+	else
+		ret = -EINVAL;
+	up_read(&mt->init_lock);
+	return ret;
+}
+
+static ssize_t recomp_algorithm_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	ssize_t n = 0;
+	int prio;
+
+	down_read(&mt->init_lock);
+	for (prio = 1; prio < MTETAG_MAX_COMPS; prio++) {
+		if (!mt->comp_names[prio][0])
+			continue;
+		n += sysfs_emit_at(buf, n, "#%d: ", prio);
+		n += mtetag_comp_list(mt->comp_names[prio], buf, n);
+	}
+	up_read(&mt->init_lock);
+	return n;
+}
+
+/* "algo=NAME [priority=N]", N from 1 (the default) to 3, as zram. */
+static ssize_t recomp_algorithm_store(struct device *dev, struct device_attribute *attr,
+				      const char *buf, size_t len)
+{
+	char *copy, *args, *param, *val, *algo = NULL;
+	int prio = 1, err = 0;
+
+	copy = kstrdup(buf, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	args = skip_spaces(copy);
+	while (*args && !err) {
+		args = next_arg(args, &param, &val);
+		if (!val || !*val)
+			err = -EINVAL;
+		else if (!strcmp(param, "algo"))
+			algo = val;
+		else if (!strcmp(param, "priority"))
+			err = kstrtoint(val, 10, &prio);
+	}
+	if (!err && (!algo || prio < 1 || prio >= MTETAG_MAX_COMPS))
+		err = -EINVAL;
+	if (!err)
+		err = set_algorithm(dev_to_mtetag(dev), prio, algo);
+	kfree(copy);
+	return err ? err : len;
+}
+
+/* "[priority=N|algo=NAME] [level=N] [dict=PATH]", as zram: for the next initialisation. */
+static ssize_t algorithm_params_store(struct device *dev, struct device_attribute *attr,
+				      const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	char *copy, *args, *param, *val, *algo = NULL, *dict_path = NULL;
+	s32 prio = 0, level = MTETAG_NO_LEVEL;
+	void *dict = NULL;
+	ssize_t dict_sz = 0;
+	int err = 0, p;
+
+	copy = kstrdup(buf, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	args = skip_spaces(copy);
+	while (*args && !err) {
+		args = next_arg(args, &param, &val);
+		if (!val || !*val)
+			err = -EINVAL;
+		else if (!strcmp(param, "priority"))
+			err = kstrtoint(val, 10, &prio);
+		else if (!strcmp(param, "level"))
+			err = kstrtoint(val, 10, &level);
+		else if (!strcmp(param, "algo"))
+			algo = val;
+		else if (!strcmp(param, "dict"))
+			dict_path = val;
+	}
+	down_write(&mt->init_lock);
+	if (!err && algo) {
+		for (prio = -EINVAL, p = 0; p < MTETAG_MAX_COMPS && prio < 0; p++)
+			if (!strcmp(mt->comp_names[p], algo))
+				prio = p;
+	}
+	if (!err && (prio < 0 || prio >= MTETAG_MAX_COMPS))
+		err = -EINVAL;
+	if (!err && dict_path) {
+		dict_sz = kernel_read_file_from_path(dict_path, 0, &dict, INT_MAX, NULL,
+						     READING_POLICY);
+		if (dict_sz < 0)
+			err = -EINVAL;
+	}
+	if (!err) {
+		vfree(mt->params[prio].dict);
+		mt->params[prio] = (struct mtetag_comp_params){
+			.level = level, .dict = dict, .dict_sz = dict_sz > 0 ? dict_sz : 0,
+		};
+	}
+	up_write(&mt->init_lock);
+	kfree(copy);
+	return err ? err : len;
+}
+
+static ssize_t backing_dev_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	ssize_t n;
+	char *p;
+
+	down_read(&mt->init_lock);
+	if (!mt->wb.file) {
+		n = sysfs_emit(buf, "none\n");
+	} else {
+		p = file_path(mt->wb.file, buf, PAGE_SIZE - 1);
+		n = IS_ERR(p) ? PTR_ERR(p) : strlen(p);
+		if (n >= 0) {
+			memmove(buf, p, n);
+			buf[n++] = '\n';
+		}
+	}
+	up_read(&mt->init_lock);
+	return n;
+}
+
+/* A block device for written-back pages, opened exclusively; before initialisation only. */
+static ssize_t backing_dev_store(struct device *dev, struct device_attribute *attr,
+				 const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	struct file *file = NULL;
+	unsigned long *map = NULL;
+	unsigned long nr;
+	char *path;
+	int err = 0;
+
+	path = kstrndup(buf, PATH_MAX, GFP_KERNEL);
+	if (!path)
+		return -ENOMEM;
+	strim(path);
+	down_write(&mt->init_lock);
+	if (initialised(mt)) {
+		err = -EBUSY;
+		goto out;
+	}
+	file = filp_open(path, O_RDWR | O_LARGEFILE | O_EXCL, 0);
+	if (IS_ERR(file)) {
+		err = PTR_ERR(file);
+		file = NULL;
+		goto out;
+	}
+	if (!S_ISBLK(file_inode(file)->i_mode)) {
+		err = -ENOTBLK;
+		goto out;
+	}
+	nr = i_size_read(file->f_mapping->host) >> PAGE_SHIFT;
+	if (!nr) {
+		err = -EINVAL; /* also refuses this very device: it has no size yet */
+		goto out;
+	}
+	map = kvzalloc(BITS_TO_LONGS(nr) * sizeof(long), GFP_KERNEL);
+	if (!map) {
+		err = -ENOMEM;
+		goto out;
+	}
+	reset_backing(mt);
+	mt->wb.file = file;
+	mt->wb.bdev = I_BDEV(file->f_mapping->host);
+	mt->wb.map = map;
+	mt->wb.nr_blocks = nr;
+	file = NULL;
+	pr_info("%s: backing device %s, %lu pages\n", mt->disk->disk_name, path, nr);
+out:
+	up_write(&mt->init_lock);
+	if (file)
+		fput(file);
+	kfree(path);
+	return err ? err : len;
+}
+
+static bool wb_limit_reached(struct mtetag_dev *mt)
+{
+	bool reached;
+
+	spin_lock(&mt->wb.limit_lock);
+	reached = mt->wb.limit_enable && !mt->wb.limit;
+	spin_unlock(&mt->wb.limit_lock);
+	return reached;
+}
+
+/* writeback_limit counts 4 KiB units, whatever the page size, as zram's. */
+static void wb_limit_charge(struct mtetag_dev *mt)
+{
+	spin_lock(&mt->wb.limit_lock);
+	if (mt->wb.limit_enable)
+		mt->wb.limit -= min_t(u64, mt->wb.limit, 1 << (PAGE_SHIFT - 12));
+	spin_unlock(&mt->wb.limit_lock);
+}
+
+/* Write back slot @index if it is what @want asks; 0, -ENOENT (not wanted) or -errno. */
+static int writeback_slot(struct mtetag_dev *mt, u32 index, u32 want, struct page *page)
+{
+	u32 len, prio;
+	u64 block;
+	int err;
+
+	if (mtp_pp_take(&mtetag_pool, &mt->owner, index, want, MTETAG_MAX_COMPS, &len, &prio))
+		return -ENOENT;
+	block = alloc_block(mt);
+	if (block == U64_MAX) {
+		err = -ENOSPC;
+		goto release;
+	}
+	err = read_page(mt, page, index, NULL);
+	if (!err)
+		err = rw_block_sync(mt, page, block, REQ_OP_WRITE | REQ_SYNC);
+	if (err)
+		goto free;
+	atomic64_inc(&mt->wb.writes);
+	/* Written or discarded meanwhile: what went to the disk is stale. */
+	if (!mtp_pp_written_back(&mtetag_pool, &mt->owner, index, block))
+		return 0;
+	err = -ENOENT;
+free:
+	free_block(&mt->owner, block);
+release:
+	mtp_pp_release(&mtetag_pool, &mt->owner, index, false);
+	return err;
+}
+
+/*
+ * "idle", "huge", "huge_idle", "incompressible" or "page_index=N", as zram. Cold data
+ * leaves RAM first: a pass over the objects in overflow pages, then one over the rest.
+ */
+static ssize_t writeback_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	u32 first = 0, last, want, index;
+	struct page *page;
+	ssize_t ret = len;
+	int pass, err;
+	long one = 0;
+
+	if (sysfs_streq(buf, "idle"))
+		want = MTP_PP_IDLE;
+	else if (sysfs_streq(buf, "huge"))
+		want = MTP_PP_HUGE;
+	else if (sysfs_streq(buf, "huge_idle"))
+		want = MTP_PP_IDLE | MTP_PP_HUGE;
+	else if (sysfs_streq(buf, "incompressible"))
+		want = MTP_PP_INCOMPRESSIBLE;
+	else if (!strncmp(buf, "page_index=", 11) && !kstrtol(buf + 11, 10, &one) && one >= 0)
+		want = 0;
+	else
+		return -EINVAL;
+
+	down_read(&mt->init_lock);
+	if (!initialised(mt)) {
+		up_read(&mt->init_lock);
+		return -EINVAL;
+	}
+	last = mt->disksize >> PAGE_SHIFT;
+	if (!want) {
+		if (one >= last) {
+			up_read(&mt->init_lock);
+			return -EINVAL;
+		}
+		first = one;
+		last = one + 1;
+	}
+	if (atomic_xchg(&mt->pp_busy, 1)) {
+		up_read(&mt->init_lock);
+		return -EAGAIN;
+	}
+	if (!mt->wb.file) {
+		ret = -ENODEV;
+		goto out;
+	}
+	page = alloc_page(GFP_KERNEL);
+	if (!page) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		/* The second takes both tiers: an eviction may have moved an object behind us. */
+		u32 tier = pass ? 0 : MTP_PP_IN_RAM;
+
+		for (index = first; index < last; index++) {
+			if (wb_limit_reached(mt)) {
+				ret = -EIO;
+				goto done;
+			}
+			err = writeback_slot(mt, index, want | tier, page);
+			if (!err)
+				wb_limit_charge(mt);
+			else if (err == -ENOSPC)
+				ret = err;
+			else if (err != -ENOENT)
+				ret = err; /* as zram: go on, report the last error */
+			if (err == -ENOSPC)
+				goto done;
+			cond_resched();
+		}
+	}
+done:
+	__free_page(page);
+out:
+	atomic_set(&mt->pp_busy, 0);
+	up_read(&mt->init_lock);
+	return ret;
+}
+
+static ssize_t writeback_limit_enable_show(struct device *dev, struct device_attribute *attr,
+					   char *buf)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	bool val;
+
+	spin_lock(&mt->wb.limit_lock);
+	val = mt->wb.limit_enable;
+	spin_unlock(&mt->wb.limit_lock);
+	return sysfs_emit(buf, "%d\n", val);
+}
+
+static ssize_t writeback_limit_enable_store(struct device *dev, struct device_attribute *attr,
+					    const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	u64 val;
+
+	if (kstrtoull(buf, 10, &val))
+		return -EINVAL;
+	spin_lock(&mt->wb.limit_lock);
+	mt->wb.limit_enable = val;
+	spin_unlock(&mt->wb.limit_lock);
+	return len;
+}
+
+static ssize_t writeback_limit_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	u64 val;
+
+	spin_lock(&mt->wb.limit_lock);
+	val = mt->wb.limit;
+	spin_unlock(&mt->wb.limit_lock);
+	return sysfs_emit(buf, "%llu\n", val);
+}
+
+static ssize_t writeback_limit_store(struct device *dev, struct device_attribute *attr,
+				     const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	u64 val;
+
+	if (kstrtoull(buf, 10, &val))
+		return -EINVAL;
+	spin_lock(&mt->wb.limit_lock);
+	mt->wb.limit = val;
+	spin_unlock(&mt->wb.limit_lock);
+	return len;
+}
+
+/* zram's: pages on the backing device, read from it, written to it; in 4 KiB units. */
+static ssize_t bd_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	unsigned int four_k = 1 << (PAGE_SHIFT - 12);
+
+	return sysfs_emit(buf, "%8llu %8llu %8llu\n",
+			  (u64)atomic64_read(&mt->wb.count) * four_k,
+			  (u64)atomic64_read(&mt->wb.reads) * four_k,
+			  (u64)atomic64_read(&mt->wb.writes) * four_k);
+}
+
+/* Try the algorithms @prio .. @prio_max - 1 above the one that compressed slot @index. */
+static int recompress_slot(struct mtetag_dev *mt, u32 index, u32 want, u32 threshold, u32 prio,
+			   u32 prio_max, struct page *page, u64 *budget)
+{
+	u32 old_len, old_prio, p, tried = 0, live = 0, new_len;
+	struct mtetag_stream *s;
+	bool stored = false;
+	void *src;
+	int err;
+
+	if (mtp_pp_take(&mtetag_pool, &mt->owner, index, want | MTP_PP_COMPRESSIBLE, prio_max,
+			&old_len, &old_prio))
+		return -ENOENT;
+	if ((threshold && old_len < threshold) || read_page(mt, page, index, NULL)) {
+		mtp_pp_release(&mtetag_pool, &mt->owner, index, false);
+		return 0;
+	}
+	for (p = 1; p < MTETAG_MAX_COMPS; p++)
+		live += mtetag_comp_live(&mt->comps[p]);
+	for (p = max(prio, old_prio + 1); p < prio_max && !stored; p++) {
+		if (!mtetag_comp_live(&mt->comps[p]))
+			continue;
+		tried++;
+		s = mtetag_stream_get(&mt->comps[p]);
+		src = kmap_local_page(page);
+		err = mtetag_compress(&mt->comps[p], s, src, &new_len);
+		kunmap_local(src);
+		/* Progress is a smaller footprint in the pool, and under the threshold. */
+		if (!err && new_len <= MTP_HUGE_THRESHOLD &&
+		    (old_len == PAGE_SIZE ||
+		     ALIGN(new_len, MTP_OBJ_ALIGN) < ALIGN(old_len, MTP_OBJ_ALIGN)) &&
+		    (!threshold || new_len < threshold))
+			stored = !mtp_pp_store(&mtetag_pool, &mt->owner, index, s->buffer,
+					       new_len, p);
+		mtetag_stream_put(&mt->comps[p]);
+	}
+	if (tried && *budget)
+		(*budget)--;
+	if (!stored)
+		mtp_pp_release(&mtetag_pool, &mt->owner, index, tried && tried == live);
+	return 0;
+}
+
+/*
+ * "[type=idle|huge|huge_idle] [threshold=BYTES] [max_pages=N] [algo=NAME|priority=N]", as
+ * zram: recompress objects with the secondary algorithms, keeping what shrinks.
+ */
+static ssize_t recompress_store(struct device *dev, struct device_attribute *attr,
+				const char *buf, size_t len)
+{
+	struct mtetag_dev *mt = dev_to_mtetag(dev);
+	u32 prio = 1, prio_max = MTETAG_MAX_COMPS, want = 0, threshold = 0, index, nr;
+	char *copy, *args, *param, *val, *algo = NULL;
+	u64 budget = U64_MAX;
+	struct page *page;
+	ssize_t ret = 0;
+
+	copy = kstrdup(buf, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	args = skip_spaces(copy);
+	while (*args && !ret) {
+		args = next_arg(args, &param, &val);
+		if (!val || !*val) {
+			ret = -EINVAL;
+		} else if (!strcmp(param, "type")) {
+			if (!strcmp(val, "idle"))
+				want = MTP_PP_IDLE;
+			if (!strcmp(val, "huge"))
+				want = MTP_PP_HUGE;
+			if (!strcmp(val, "huge_idle"))
+				want = MTP_PP_IDLE | MTP_PP_HUGE;
+		} else if (!strcmp(param, "max_pages")) {
+			ret = kstrtoull(val, 10, &budget);
+		} else if (!strcmp(param, "threshold")) {
+			ret = kstrtouint(val, 10, &threshold);
+		} else if (!strcmp(param, "algo")) {
+			algo = val;
+		} else if (!strcmp(param, "priority")) {
+			ret = kstrtouint(val, 10, &prio);
+			if (!ret) {
+				prio = max(prio, 1U);
+				prio_max = min(prio + 1, (u32)MTETAG_MAX_COMPS);
+			}
+		}
+	}
+	if (!ret && threshold >= MTP_HUGE_THRESHOLD)
+		ret = -EINVAL;
+	if (ret)
+		goto free_copy;
+
+	down_read(&mt->init_lock);
+	if (!initialised(mt)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (atomic_xchg(&mt->pp_busy, 1)) {
+		ret = -EAGAIN;
+		goto unlock;
+	}
+	if (algo) {
+		for (ret = -EINVAL; prio < MTETAG_MAX_COMPS && ret; prio++)
+			if (!strcmp(mt->comp_names[prio], algo))
+				ret = 0;
+		prio--;
+		prio_max = prio + 1;
+		if (ret)
+			goto done;
+	}
+	page = alloc_page(GFP_KERNEL);
+	if (!page) {
+		ret = -ENOMEM;
+		goto done;
+	}
+	nr = mt->disksize >> PAGE_SHIFT;
+	for (index = 0; index < nr && budget; index++) {
+		recompress_slot(mt, index, want, threshold, prio, prio_max, page, &budget);
+		cond_resched();
+	}
+	__free_page(page);
+	ret = len;
+done:
+	atomic_set(&mt->pp_busy, 0);
+unlock:
+	up_read(&mt->init_lock);
+free_copy:
+	kfree(copy);
+	return ret;
 }
 
 static ssize_t io_stat_show(struct device *dev, struct device_attribute *attr, char *buf)
@@ -599,6 +1333,18 @@ static DEVICE_ATTR_WO(compact);
 static DEVICE_ATTR_RO(mm_stat);
 static DEVICE_ATTR_RO(io_stat);
 static DEVICE_ATTR_RO(tag_stat);
+static DEVICE_ATTR_WO(mem_used_max);
+static DEVICE_ATTR_RW(max_comp_streams);
+static DEVICE_ATTR_RO(debug_stat);
+static DEVICE_ATTR_WO(idle);
+static DEVICE_ATTR_RW(recomp_algorithm);
+static DEVICE_ATTR_WO(recompress);
+static DEVICE_ATTR_WO(algorithm_params);
+static DEVICE_ATTR_RW(backing_dev);
+static DEVICE_ATTR_WO(writeback);
+static DEVICE_ATTR_RW(writeback_limit);
+static DEVICE_ATTR_RW(writeback_limit_enable);
+static DEVICE_ATTR_RO(bd_stat);
 
 static struct attribute *mtetag_disk_attrs[] = {
 	&dev_attr_disksize.attr,
@@ -610,6 +1356,18 @@ static struct attribute *mtetag_disk_attrs[] = {
 	&dev_attr_mm_stat.attr,
 	&dev_attr_io_stat.attr,
 	&dev_attr_tag_stat.attr,
+	&dev_attr_mem_used_max.attr,
+	&dev_attr_max_comp_streams.attr,
+	&dev_attr_debug_stat.attr,
+	&dev_attr_idle.attr,
+	&dev_attr_recomp_algorithm.attr,
+	&dev_attr_recompress.attr,
+	&dev_attr_algorithm_params.attr,
+	&dev_attr_backing_dev.attr,
+	&dev_attr_writeback.attr,
+	&dev_attr_writeback_limit.attr,
+	&dev_attr_writeback_limit_enable.attr,
+	&dev_attr_bd_stat.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(mtetag_disk);
@@ -638,7 +1396,9 @@ int mtetag_dev_add(void)
 	if (!mt)
 		return -ENOMEM;
 	init_rwsem(&mt->init_lock);
-	strscpy(mt->comp_name, mtetag_comp_default(), sizeof(mt->comp_name));
+	strscpy(mt->comp_names[0], mtetag_comp_default(), sizeof(mt->comp_names[0]));
+	reset_params(mt);
+	spin_lock_init(&mt->wb.limit_lock);
 	/*
 	 * Held until the device is whole, as zram's index mutex: the id is published at once
 	 * and a hot_remove of it must not find a half-built device.

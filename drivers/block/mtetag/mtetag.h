@@ -65,15 +65,35 @@ struct mtetag_io_stats {
 	atomic64_t lost_reads;    /* reads of objects an eviction had to drop: I/O errors */
 };
 
+/* The backing device of a device: the third tier, written back by a pass (zram's). */
+struct mtetag_wb {
+	struct file *file;          /* opened exclusively; NULL: none */
+	struct block_device *bdev;
+	unsigned long *map;         /* its pages in use */
+	unsigned long nr_blocks;
+	atomic64_t count;           /* pages in use */
+	atomic64_t reads;           /* pages read back */
+	atomic64_t writes;          /* pages written */
+	spinlock_t limit_lock;
+	bool limit_enable;
+	u64 limit;                  /* 4 KiB units a writeback may still write */
+};
+
+#define MTETAG_MAX_COMPS MTP_MAX_PRIO
+
 struct mtetag_dev {
 	struct gendisk *disk;
 	int id;
-	struct rw_semaphore init_lock; /* disksize, algorithm, reset */
+	struct rw_semaphore init_lock; /* disksize, algorithms, backing device, reset */
 	bool claim;                    /* being reset or removed: no new openers */
 	u64 disksize;                  /* bytes; 0 while not initialised */
 	u64 mem_limit;                 /* most bytes of RAM for overflow; 0 = no limit */
-	char comp_name[16];            /* algorithm chosen for the next initialisation */
-	struct mtetag_comp comp;       /* live while initialised */
+	/* [0] the primary algorithm, [1..] recompression's; "": none */
+	char comp_names[MTETAG_MAX_COMPS][16];
+	struct mtetag_comp_params params[MTETAG_MAX_COMPS];
+	struct mtetag_comp comps[MTETAG_MAX_COMPS]; /* live while initialised */
+	atomic_t pp_busy;              /* a writeback or recompression pass runs */
+	struct mtetag_wb wb;
 	struct mtp_owner owner;        /* slots and accounting in the pool */
 	struct mtetag_io_stats io;
 };

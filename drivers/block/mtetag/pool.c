@@ -267,6 +267,22 @@ static struct mtp_page *split_tail(struct mtp_pool *pool, struct mtp_owner *owne
 }
 
 /* An empty page of either tier for @owner; NULL with *err set when there is none. */
+/**
+ * mtp_owner_used() - memory an owner's objects occupy in both tiers
+ * @st: the owner's statistics
+ *
+ * Return: bytes of its overflow pages plus the bytes its pieces take in tag pages.
+ */
+u64 mtp_owner_used(const struct mtp_owner_stats *st)
+{
+	return (st->ovf_pages << MTP_PAGE_SHIFT) + st->tag_bytes;
+}
+
+static void note_used(struct mtp_owner *owner)
+{
+	owner->st.used_max = max(owner->st.used_max, mtp_owner_used(&owner->st));
+}
+
 static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owner, bool evict,
 				   int *err)
 {
@@ -310,6 +326,7 @@ static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owne
 	pg->owner = owner->id;
 	owner->st.ovf_pages++;
 	owner->st.ovf_max = max(owner->st.ovf_max, owner->st.ovf_pages);
+	note_used(owner);
 	return pg;
 }
 
@@ -339,8 +356,11 @@ static struct mtp_page *place_piece(struct mtp_pool *pool, struct mtp_owner *own
 
 static void count_piece(struct mtp_owner *owner, struct mtp_page *pg, u32 len, int sign)
 {
-	if (is_tag_page(pg))
-		owner->st.tag_bytes += sign * (s64)len;
+	if (!is_tag_page(pg))
+		return;
+	owner->st.tag_bytes += sign * (s64)len;
+	if (sign > 0)
+		note_used(owner);
 }
 
 /* Append a piece to packed page @pg; the caller fills the link of a head that has one. */
@@ -371,10 +391,10 @@ static void repoint(struct mtp_pool *pool, struct mtp_obj_hdr *hdr, struct mtp_p
 
 	if (hdr->flags & MTP_OBJ_TAIL) {
 		s->tail_page = page_no(pool, pg);
-		s->tail_offset = offset;
+		s->tail_off8 = offset / MTP_OBJ_ALIGN;
 	} else {
 		s->page = pg;
-		s->offset = offset;
+		s->off8 = offset / MTP_OBJ_ALIGN;
 	}
 }
 
@@ -433,7 +453,7 @@ static int put_packed(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 			    len - head_len);
 	head = append_piece(pool, owner, head_pg, slot, MTP_OBJ_LINKED, buf, head_len);
 	s->tail_page = page_no(pool, pg);
-	s->tail_offset = (u8 *)tail - page_addr(pool, pg);
+	s->tail_off8 = ((u8 *)tail - page_addr(pool, pg)) / MTP_OBJ_ALIGN;
 	s->head_len = head_len;
 	pg = head_pg;
 	s->split = 1;
@@ -444,7 +464,7 @@ whole:
 named:
 	s->kind = MTP_SLOT_OBJ;
 	s->page = pg;
-	s->offset = (u8 *)head - page_addr(pool, pg);
+	s->off8 = ((u8 *)head - page_addr(pool, pg)) / MTP_OBJ_ALIGN;
 	s->len = len;
 	return 0;
 }
@@ -460,7 +480,7 @@ static void put_huge(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 	pg->owner = owner->id;
 	s->kind = MTP_SLOT_OBJ;
 	s->page = pg;
-	s->offset = 0;
+	s->off8 = 0;
 	s->len = MTP_PAGE_SIZE;
 	s->split = 0;
 	count_piece(owner, pg, MTP_PAGE_SIZE, 1);
@@ -475,6 +495,16 @@ static struct mtp_slot *piece_slot(struct mtp_pool *pool, struct mtp_obj_hdr *hd
 	return s && s->kind == MTP_SLOT_OBJ ? s : NULL;
 }
 
+/* A slot that takes new contents forgets what post-processing knew of the old. */
+static void set_kind(struct mtp_slot *s, enum mtp_slot_kind kind)
+{
+	s->kind = kind;
+	s->idle = 0;
+	s->pp = 0;
+	s->prio = 0;
+	s->incompressible = 0;
+}
+
 /* Payload bytes of the head (or only) piece of object slot @s; the tail has the rest. */
 static u32 head_len_of(const struct mtp_slot *s)
 {
@@ -486,7 +516,7 @@ static struct mtp_obj_hdr *tail_of(struct mtp_pool *pool, const struct mtp_slot 
 				   struct mtp_page **tail_pg)
 {
 	*tail_pg = page_by_no(pool, s->tail_page);
-	return obj_hdr(pool, *tail_pg, s->tail_offset);
+	return obj_hdr(pool, *tail_pg, s->tail_off8 * MTP_OBJ_ALIGN);
 }
 
 enum mtp_piece { MTP_PIECE_LIVE, MTP_PIECE_DEAD, MTP_PIECE_BAD };
@@ -510,10 +540,11 @@ static enum mtp_piece check_hdr(struct mtp_pool *pool, struct mtp_page *pg, u32 
 	if (!s || s->page->state != MTP_PACKED)
 		return MTP_PIECE_BAD;
 	if (!(hdr->flags & MTP_OBJ_TAIL))
-		return s->page == pg && s->offset == off &&
+		return s->page == pg && s->off8 * MTP_OBJ_ALIGN == off &&
 		       hdr->flags == (s->split ? MTP_OBJ_LINKED : 0) &&
 		       hdr->len == head_len_of(s) ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
-	return s->split && s->tail_page == page_no(pool, pg) && s->tail_offset == off &&
+	return s->split && s->tail_page == page_no(pool, pg) &&
+	       s->tail_off8 * MTP_OBJ_ALIGN == off &&
 	       hdr->len == s->len - s->head_len ? MTP_PIECE_LIVE : MTP_PIECE_BAD;
 }
 
@@ -627,6 +658,11 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 
 	if (old.kind == MTP_SLOT_SAME)
 		owner->st.same_pages--;
+	if (old.kind == MTP_SLOT_WB) {
+		owner->st.wb_pages--;
+		if (owner->free_block)
+			owner->free_block(owner, old.block);
+	}
 	if (old.kind != MTP_SLOT_OBJ)
 		return;
 	owner->st.compr_bytes -= old.len;
@@ -644,7 +680,7 @@ static void drop_obj(struct mtp_pool *pool, struct mtp_owner *owner, struct mtp_
 
 		kill_piece(owner, tail_pg, tail, old.len - old.head_len);
 	}
-	kill_piece(owner, pg, obj_hdr(pool, pg, old.offset), head_len_of(&old));
+	kill_piece(owner, pg, obj_hdr(pool, pg, old.off8 * MTP_OBJ_ALIGN), head_len_of(&old));
 	if (pg != busy)
 		settle(pool, owner, pg);
 	if (tail_pg && tail_pg != pg && tail_pg != busy)
@@ -676,7 +712,7 @@ static void drop_corrupt(struct mtp_pool *pool, struct mtp_page *pg)
 			    (s->page != pg && !(s->split && s->tail_page == no)))
 				continue;
 			old = *s;
-			s->kind = MTP_SLOT_LOST;
+			set_kind(s, MTP_SLOT_LOST);
 			drop_obj(pool, owner, old, pg);
 			pool->st.corrupt_lost++;
 		}
@@ -711,9 +747,11 @@ int mtp_pool_init(struct mtp_pool *pool, const struct mtp_pool_ops *ops, u32 nr_
 	u32 i;
 
 	BUILD_BUG_ON(sizeof(struct mtp_obj_hdr) != MTP_OBJ_ALIGN);
-	/* 24 bytes a slot, the table RAM/170 of what is stored; offset takes 14 bits, len 15. */
+	/* 24 bytes a slot, the table RAM/170 of what is stored; len takes 15 bits. */
 	BUILD_BUG_ON(sizeof(struct mtp_slot) != 24);
 	BUILD_BUG_ON(MTP_PAGE_SHIFT > 14);
+	/* off8 and tail_off8 take 11 bits. */
+	BUILD_BUG_ON(MTP_PAGE_SIZE / MTP_OBJ_ALIGN > BIT(11));
 	/* A descriptor per tag page, whether used or not: 40 bytes, 1/100 of the carve-out. */
 	BUILD_BUG_ON(sizeof(struct mtp_page) > 40);
 	memset(pool, 0, sizeof(*pool));
@@ -1001,6 +1039,52 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
 	owner->slot_dir = NULL;
 }
 
+/*
+ * Store @len bytes for @slot; with @pp_only, only while a post-processing pass still holds it
+ * (nothing wrote or discarded it since mtp_pp_take()): recompressed by algorithm @prio.
+ */
+static int store(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf,
+		 u32 len, bool pp_only, u32 prio)
+{
+	unsigned long flags;
+	struct mtp_slot old, *s;
+	struct mtp_page *pg;
+	int err = 0;
+	u32 csum;
+
+	if (slot >= owner->nr_slots || !len || (len > MTP_HUGE_THRESHOLD && len != MTP_PAGE_SIZE))
+		return -EINVAL;
+	csum = mtp_csum(buf, len);
+	pool_lock(pool, &flags);
+	s = find_slot(owner, slot);
+	if (!s || (pp_only && !(s->pp && s->kind == MTP_SLOT_OBJ))) {
+		pool_unlock(pool, flags);
+		return s ? -ESTALE : -ENOMEM;
+	}
+	old = *s;
+	if (len == MTP_PAGE_SIZE) {
+		pg = open_page(pool, owner, true, false, &err);
+		if (pg) {
+			put_huge(pool, owner, pg, slot, buf);
+			owner->st.huge_pages++;
+			owner->st.huge_since++;
+		}
+	} else {
+		err = put_packed(pool, owner, slot, buf, len);
+	}
+	if (!err) {
+		set_kind(s, MTP_SLOT_OBJ);
+		s->prio = prio;
+		s->csum = csum;
+		owner->st.compr_bytes += len;
+		owner->st.nr_objects++;
+		drop_obj(pool, owner, old, NULL);
+		drop_corrupt_pages(pool);
+	}
+	pool_unlock(pool, flags);
+	return err;
+}
+
 /**
  * mtp_write() - store @len bytes for @slot, replacing what it held
  * @pool: the pool
@@ -1015,41 +1099,7 @@ void mtp_owner_destroy(struct mtp_pool *pool, struct mtp_owner *owner)
  */
 int mtp_write(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf, u32 len)
 {
-	unsigned long flags;
-	struct mtp_slot old, *s;
-	struct mtp_page *pg;
-	int err = 0;
-	u32 csum;
-
-	if (slot >= owner->nr_slots || !len || (len > MTP_HUGE_THRESHOLD && len != MTP_PAGE_SIZE))
-		return -EINVAL;
-	csum = mtp_csum(buf, len);
-	pool_lock(pool, &flags);
-	s = find_slot(owner, slot);
-	if (!s) {
-		pool_unlock(pool, flags);
-		return -ENOMEM;
-	}
-	old = *s;
-	if (len == MTP_PAGE_SIZE) {
-		pg = open_page(pool, owner, true, false, &err);
-		if (pg) {
-			put_huge(pool, owner, pg, slot, buf);
-			owner->st.huge_pages++;
-			owner->st.huge_since++;
-		}
-	} else {
-		err = put_packed(pool, owner, slot, buf, len);
-	}
-	if (!err) {
-		s->csum = csum;
-		owner->st.compr_bytes += len;
-		owner->st.nr_objects++;
-		drop_obj(pool, owner, old, NULL);
-		drop_corrupt_pages(pool);
-	}
-	pool_unlock(pool, flags);
-	return err;
+	return store(pool, owner, slot, buf, len, false, 0);
 }
 
 /*
@@ -1066,7 +1116,7 @@ static bool replace_slot(struct mtp_pool *pool, struct mtp_owner *owner, u32 slo
 	s = find_slot(owner, slot);
 	if (s) {
 		old = *s;
-		s->kind = kind;
+		set_kind(s, kind);
 		if (kind == MTP_SLOT_SAME) {
 			s->fill = fill;
 			owner->st.same_pages++;
@@ -1104,7 +1154,7 @@ static void read_pieces(struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf
 	u32 head_len = head_len_of(s);
 	struct mtp_page *tail_pg;
 
-	memcpy(buf, piece_data(obj_hdr(pool, s->page, s->offset)), head_len);
+	memcpy(buf, piece_data(obj_hdr(pool, s->page, s->off8 * MTP_OBJ_ALIGN)), head_len);
 	if (s->split)
 		memcpy(buf + head_len, piece_data(tail_of(pool, s, &tail_pg)), s->len - head_len);
 }
@@ -1116,7 +1166,10 @@ static void read_pieces(struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf
  * @slot: the slot
  * @buf: MTP_PAGE_SIZE bytes for the object
  * @len: set to the object's length (MTP_PAGE_SIZE: raw page)
- * @fill: set to the word of a same-filled page
+ * @fill: set to the word of a same-filled page, the block of a written-back one, or the
+ *	  algorithm (priority) that compressed an object
+ *
+ * Reading a slot makes it not idle.
  *
  * Return: the enum mtp_slot_kind of the slot (MTP_SLOT_LOST: the data is gone, an I/O
  * error for the caller), -EBADMSG when the bytes read do not match their checksum (an I/O
@@ -1135,10 +1188,15 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 	pool_lock(pool, &flags);
 	s = find_slot(owner, slot);
 	kind = s ? s->kind : MTP_SLOT_EMPTY;
+	if (s)
+		s->idle = 0;
 	if (kind == MTP_SLOT_SAME) {
 		*fill = s->fill;
+	} else if (kind == MTP_SLOT_WB) {
+		*fill = s->block;
 	} else if (kind == MTP_SLOT_OBJ) {
 		*len = s->len;
+		*fill = s->prio;
 		csum = s->csum;
 		if (s->page->state == MTP_HUGE)
 			memcpy(buf, page_addr(pool, s->page), MTP_PAGE_SIZE);
@@ -1164,6 +1222,179 @@ void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot)
 		replace_slot(pool, owner, slot, MTP_SLOT_EMPTY, 0);
 }
 
+/**
+ * mtp_owner_reset_max() - restart the high-water marks of @owner at what it holds now
+ * @pool: the pool
+ * @owner: the device
+ */
+void mtp_owner_reset_max(struct mtp_pool *pool, struct mtp_owner *owner)
+{
+	unsigned long flags;
+
+	pool_lock(pool, &flags);
+	owner->st.used_max = mtp_owner_used(&owner->st);
+	owner->st.ovf_max = owner->st.ovf_pages;
+	pool_unlock(pool, flags);
+}
+
+/**
+ * mtp_mark_idle() - mark every object of @owner idle, as zram's "idle all"
+ * @pool: the pool
+ * @owner: the device
+ *
+ * Same-filled and written-back slots and those a pass holds are left alone. Holds the lock
+ * for one chunk of the table at a time; may sleep between them.
+ */
+void mtp_mark_idle(struct mtp_pool *pool, struct mtp_owner *owner)
+{
+	u32 nr_dir = DIV_ROUND_UP(owner->nr_slots, MTP_SLOTS_PER_CHUNK);
+	unsigned long flags;
+	u32 c, i;
+
+	for (c = 0; c < nr_dir; c++) {
+		struct mtp_slot *chunk;
+
+		pool_lock(pool, &flags);
+		chunk = owner->slot_dir[c];
+		for (i = 0; chunk && i < MTP_SLOTS_PER_CHUNK; i++)
+			if (chunk[i].kind == MTP_SLOT_OBJ && !chunk[i].pp)
+				chunk[i].idle = 1;
+		pool_unlock(pool, flags);
+		mtp_cond_resched();
+	}
+}
+
+static bool pp_wanted(const struct mtp_slot *s, u32 want, u32 prio_below)
+{
+	if (s->kind != MTP_SLOT_OBJ || s->pp || s->prio >= prio_below)
+		return false;
+	if ((want & MTP_PP_IDLE) && !s->idle)
+		return false;
+	if ((want & MTP_PP_HUGE) && s->len != MTP_PAGE_SIZE)
+		return false;
+	if ((want & MTP_PP_INCOMPRESSIBLE) && !s->incompressible)
+		return false;
+	if ((want & MTP_PP_COMPRESSIBLE) && s->incompressible)
+		return false;
+	if ((want & MTP_PP_IN_RAM) && is_tag_page(s->page))
+		return false;
+	return !(want & MTP_PP_IN_CARVEOUT) || is_tag_page(s->page);
+}
+
+/**
+ * mtp_pp_take() - take @slot for a post-processing pass if it is what the pass wants
+ * @pool: the pool
+ * @owner: the device
+ * @slot: the slot
+ * @want: MTP_PP_* conditions, all of which must hold
+ * @prio_below: take only objects compressed by an algorithm of a lower priority
+ * @len: set to the object's length
+ * @prio: set to the priority of the algorithm that compressed it
+ *
+ * The pass then reads the slot, and ends with mtp_pp_store(), mtp_pp_written_back() or
+ * mtp_pp_release(). A write or discard in between wins: the pass's result is dropped.
+ *
+ * Return: 0 when taken, -ENOENT when the slot is not one the pass wants, -EINVAL when out
+ * of range.
+ */
+int mtp_pp_take(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u32 want,
+		u32 prio_below, u32 *len, u32 *prio)
+{
+	unsigned long flags;
+	struct mtp_slot *s;
+	int err = -ENOENT;
+
+	if (slot >= owner->nr_slots)
+		return -EINVAL;
+	pool_lock(pool, &flags);
+	s = find_slot(owner, slot);
+	if (s && pp_wanted(s, want, prio_below)) {
+		s->pp = 1;
+		*len = s->len;
+		*prio = s->prio;
+		err = 0;
+	}
+	pool_unlock(pool, flags);
+	return err;
+}
+
+/**
+ * mtp_pp_store() - replace a taken slot's object by its recompressed bytes
+ * @pool: the pool
+ * @owner: the device
+ * @slot: the slot, taken by mtp_pp_take()
+ * @buf: the bytes
+ * @len: their length, as mtp_write()
+ * @prio: the algorithm that produced them
+ *
+ * Return: as mtp_write(), and -ESTALE when the slot was written or discarded since it was
+ * taken (it keeps that). Ends the pass's hold on the slot when it succeeds.
+ */
+int mtp_pp_store(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf,
+		 u32 len, u32 prio)
+{
+	if (prio >= MTP_MAX_PRIO)
+		return -EINVAL;
+	return store(pool, owner, slot, buf, len, true, prio);
+}
+
+/**
+ * mtp_pp_written_back() - a taken slot's page is now at @block of the backing device
+ * @pool: the pool
+ * @owner: the device
+ * @slot: the slot, taken by mtp_pp_take()
+ * @block: where its page was written
+ *
+ * Return: 0, the object is dropped and the slot names @block; -ESTALE when the slot was
+ * written or discarded since it was taken: @block is the caller's to free.
+ */
+int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 block)
+{
+	unsigned long flags;
+	struct mtp_slot old, *s;
+	int err = -ESTALE;
+
+	if (slot >= owner->nr_slots)
+		return -EINVAL;
+	pool_lock(pool, &flags);
+	s = find_slot(owner, slot);
+	if (s && s->pp && s->kind == MTP_SLOT_OBJ) {
+		old = *s;
+		set_kind(s, MTP_SLOT_WB);
+		s->block = block;
+		owner->st.wb_pages++;
+		drop_obj(pool, owner, old, NULL);
+		drop_corrupt_pages(pool);
+		err = 0;
+	}
+	pool_unlock(pool, flags);
+	return err;
+}
+
+/**
+ * mtp_pp_release() - end a pass's hold on @slot without changing its object
+ * @pool: the pool
+ * @owner: the device
+ * @slot: the slot, taken by mtp_pp_take()
+ * @incompressible: no algorithm shrank it: later recompression passes skip it
+ */
+void mtp_pp_release(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+		    bool incompressible)
+{
+	unsigned long flags;
+	struct mtp_slot *s;
+
+	if (slot >= owner->nr_slots)
+		return;
+	pool_lock(pool, &flags);
+	s = find_slot(owner, slot);
+	if (s && s->pp && s->kind == MTP_SLOT_OBJ) {
+		s->pp = 0;
+		s->incompressible |= incompressible;
+	}
+	pool_unlock(pool, flags);
+}
+
 /*
  * Cannot happen while the reserve lasts (see struct mtp_pool); counted, and the slot reads
  * as an error until it is written or discarded again, never as zeros.
@@ -1173,7 +1404,7 @@ static void lose_obj(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 {
 	struct mtp_slot old = *slot_of(owner, slot);
 
-	slot_of(owner, slot)->kind = MTP_SLOT_LOST;
+	set_kind(slot_of(owner, slot), MTP_SLOT_LOST);
 	drop_obj(pool, owner, old, busy);
 	pool->st.evict_lost++;
 }
@@ -1630,7 +1861,7 @@ int mtp_check(struct mtp_pool *pool)
 		err = -11;
 	for (o = 0; o < MTP_MAX_OWNERS && !err; o++) {
 		struct mtp_owner *owner = pool->owners[o];
-		u64 bytes = 0, tag_bytes = 0, objs = 0, same = 0, huge = 0;
+		u64 bytes = 0, tag_bytes = 0, objs = 0, same = 0, huge = 0, wb = 0;
 
 		if (!owner)
 			continue;
@@ -1643,6 +1874,8 @@ int mtp_check(struct mtp_pool *pool)
 			}
 			if (s->kind == MTP_SLOT_SAME)
 				same++;
+			if (s->kind == MTP_SLOT_WB)
+				wb++;
 			if (s->kind != MTP_SLOT_OBJ)
 				continue;
 			objs++;
@@ -1669,7 +1902,7 @@ int mtp_check(struct mtp_pool *pool)
 		}
 		if (!err && (bytes != owner->st.compr_bytes || tag_bytes != owner->st.tag_bytes ||
 			     objs != owner->st.nr_objects || same != owner->st.same_pages ||
-			     huge != owner->st.huge_pages))
+			     huge != owner->st.huge_pages || wb != owner->st.wb_pages))
 			err = -12;
 	}
 	pool_unlock(pool, flags);

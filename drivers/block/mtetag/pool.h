@@ -176,28 +176,51 @@ static inline bool mtp_tag_unmark(struct mtp_page *pg, u32 pages)
 	       MTP_TAG_SERVING;
 }
 
-/* A slot of a device: empty, a same-filled page, or an object somewhere in the pool. */
+/*
+ * A slot of a device: empty, a same-filled page, an object somewhere in the pool, or a page
+ * written back to the device's backing disk. 24 bytes, as the table's RAM is RAM/170 of what
+ * is stored: offsets are kept in MTP_OBJ_ALIGN units (11 bits reach 16 KiB).
+ */
 struct mtp_slot {
 	union {
 		struct mtp_page *page; /* MTP_SLOT_OBJ */
 		u64 fill;              /* MTP_SLOT_SAME: the repeated word */
+		u64 block;             /* MTP_SLOT_WB: page index on the backing device */
 	};
 	/*
 	 * MTP_SLOT_OBJ: mtp_csum() of the object's bytes, kept in RAM: what the carve-out
 	 * returns is checked against it (a missed tag path, a late cache line, a wrong table).
 	 */
 	u32 csum;
-	u32 offset : 14; /* of the head piece's header in the page (packed) */
+	u32 off8 : 11;   /* of the head piece's header in the page, in MTP_OBJ_ALIGN units */
 	u32 len : 15;    /* compressed length of all pieces; MTP_PAGE_SIZE when stored raw */
-	u32 kind : 2;    /* enum mtp_slot_kind */
+	u32 kind : 3;    /* enum mtp_slot_kind */
 	u32 split : 1;   /* two pieces: */
+	u32 idle : 1;    /* marked by mtp_mark_idle(), cleared when the slot is read or written */
+	u32 pp : 1;      /* taken by writeback or recompression: a write or discard clears it */
 	u32 tail_page;   /* split: page number of the tail piece */
-	u16 tail_offset; /* split: of the tail piece's header in that page */
+	u16 tail_off8 : 11; /* split: of the tail piece's header, in MTP_OBJ_ALIGN units */
+	u16 prio : 2;       /* which of the device's algorithms compressed the object */
+	u16 incompressible : 1; /* recompression found no algorithm that shrinks it */
 	u16 head_len;    /* split: payload bytes of the head piece; the tail has the rest */
 };
 
-/* MTP_SLOT_LOST: an eviction found no room and dropped the object; reads fail, never zeros. */
-enum mtp_slot_kind { MTP_SLOT_EMPTY, MTP_SLOT_SAME, MTP_SLOT_OBJ, MTP_SLOT_LOST };
+/*
+ * MTP_SLOT_LOST: an eviction found no room and dropped the object; reads fail, never zeros.
+ * MTP_SLOT_WB: the page is on the backing device (the owner's free_block returns it).
+ */
+enum mtp_slot_kind { MTP_SLOT_EMPTY, MTP_SLOT_SAME, MTP_SLOT_OBJ, MTP_SLOT_LOST, MTP_SLOT_WB };
+
+/* Algorithms a device may use, 0 the primary: zram's four priorities. */
+#define MTP_MAX_PRIO 4
+
+/* Which objects a post-processing pass (writeback, recompression) takes: mtp_pp_take(). */
+#define MTP_PP_IDLE 0x1           /* only slots marked idle */
+#define MTP_PP_HUGE 0x2           /* only objects stored raw */
+#define MTP_PP_INCOMPRESSIBLE 0x4 /* only objects recompression could not shrink */
+#define MTP_PP_COMPRESSIBLE 0x8   /* none of those */
+#define MTP_PP_IN_RAM 0x10        /* only objects whose head piece is in ordinary RAM */
+#define MTP_PP_IN_CARVEOUT 0x20   /* only objects whose head piece is in the carve-out */
 
 /* Per-device accounting, kept under pool->lock. */
 struct mtp_owner_stats {
@@ -211,6 +234,8 @@ struct mtp_owner_stats {
 	u64 ovf_max;      /* most overflow pages ever held */
 	u64 evicted_in;   /* pieces of this owner moved out of a tag page */
 	u64 squeezed;     /* pages squeezed or emptied by compaction */
+	u64 wb_pages;     /* slots written back to the backing device */
+	u64 used_max;     /* most of overflow pages' bytes plus tag_bytes ever held */
 };
 
 /*
@@ -228,6 +253,8 @@ struct mtp_owner {
 	u32 nr_chunks;              /* chunks allocated */
 	u16 id;
 	u64 ovf_limit;                        /* most overflow pages; 0 = no limit */
+	/* Return a written-back slot's block; under pool->lock, must not sleep. */
+	void (*free_block)(struct mtp_owner *owner, u64 block);
 	struct list_head ovf_buckets[MTP_NR_BUCKETS]; /* its partly used overflow pages */
 	struct mtp_owner_stats st;
 };
@@ -338,6 +365,17 @@ int mtp_write_same(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64
 int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf, u32 *len,
 	     u64 *fill);
 void mtp_discard(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot);
+void mtp_owner_reset_max(struct mtp_pool *pool, struct mtp_owner *owner);
+u64 mtp_owner_used(const struct mtp_owner_stats *st);
+
+void mtp_mark_idle(struct mtp_pool *pool, struct mtp_owner *owner);
+int mtp_pp_take(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u32 want,
+		u32 prio_below, u32 *len, u32 *prio);
+int mtp_pp_store(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf,
+		 u32 len, u32 prio);
+int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 block);
+void mtp_pp_release(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
+		    bool incompressible);
 
 u32 mtp_tag_mark(struct mtp_pool *pool, u32 tag_index, u32 pages);
 bool mtp_tag_clear(struct mtp_pool *pool, u32 tag_index, u32 pages);
