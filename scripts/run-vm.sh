@@ -2,7 +2,9 @@
 # Boot the emulated MTE machine and run guest tests, or a shell.
 #   run-vm.sh [--data-mib N] [--smp N] [--timeout S] [--name NAME] [--append ARGS]
 #             [--module KO]... [--dtgen ARG]... [--kernel-dir BUILD_DIR] [--icount]
-#             [--flavour NAME] (--shell | TEST...)
+#             [--flavour NAME] [--disk MIB]... (--shell | TEST...)
+# --disk: a virtio-blk disk of MIB MiB backed by a sparse file on the host (/dev/vda, vdb...),
+# empty at each boot: a real block device for writeback, unlike a loop device in guest RAM.
 # --flavour: the guest kernel flavour (scripts/kernel/NAME.config over virt.config, e.g. 16k).
 # --icount: guest time counts instructions (one per ns), so timings inside the guest measure
 # work done, free of the host's load; also tells the guest (mtguest.icount=1).
@@ -13,7 +15,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 data_mib=2048 smp=2 timeout=600 name="" append="" shell=0 kernel_dir="" icount=()
-modules=() dtgen=() tests=()
+modules=() dtgen=() tests=() disks=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--data-mib) data_mib=$2; shift 2 ;;
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
 	--kernel-dir) kernel_dir=$2; shift 2 ;;
 	--icount) icount=(-icount shift=0,sleep=off); append="$append mtguest.icount=1"; shift ;;
 	--flavour) export MTETAG_FLAVOUR=$2; shift 2 ;;
+	--disk) disks+=("$2"); shift 2 ;;
 	--shell) shell=1; shift ;;
 	-*) die "unknown option $1" ;;
 	*) tests+=("$1"); shift ;;
@@ -74,6 +77,16 @@ cmdline="console=ttyAMA0 oops=panic panic=-1 mtguest.data_mib=$data_mib $append"
 qemu_args=(-machine "$QEMU_MACHINE" -cpu "$QEMU_CPU" -smp "$smp"
 	-m "$(vm_ram_mib "$data_mib")M" -kernel "${kernel_dir:-$kdir/build}/arch/arm64/boot/Image"
 	-initrd "$initrd" -dtb "$dtb" -display none -nic none -no-reboot ${icount[@]+"${icount[@]}"})
+
+if [ ${#disks[@]} -gt 0 ]; then
+	disk_dir=$(mktemp -d)
+	trap 'rm -rf "$disk_dir"' EXIT
+	for i in "${!disks[@]}"; do
+		truncate -s "${disks[$i]}M" "$disk_dir/disk$i.img"
+		qemu_args+=(-drive "file=$disk_dir/disk$i.img,if=none,format=raw,id=disk$i"
+			-device "virtio-blk-device,drive=disk$i")
+	done
+fi
 
 if [ "$shell" = 1 ]; then
 	exec "$qemu" "${qemu_args[@]}" -serial mon:stdio -append "$cmdline mtguest.shell=1"

@@ -23,6 +23,7 @@ SUITES=(
 	"pagesize-16k|--flavour 16k --data-mib 384 --timeout 900 --dtgen --block-size --dtgen 16384|mtetag-basic mtetag-hog mtetag-stress tagpaths-block"
 	"kasan-hw|--flavour kasanhw --data-mib 384 --timeout 300|kasan-refusal"
 	"hardening|--data-mib 384 --timeout 900|mtetag-sysfs-fuzz mtetag-hotadd-race mtetag-scribble mtetag-starved mtetag-lifecycle"
+	"zram-abi|--data-mib 384 --timeout 900 --disk 128 --disk 128|zram-abi mtetag-writeback mtetag-ext4"
 )
 # make test-debug: these suites again on scripts/kernel/debug.config, with longer timeouts
 # (KASAN and lockdep under TCG), plus the fault-injection suite that needs that kernel.
@@ -47,7 +48,8 @@ passed=0 failed=0 skipped=0 reports=0 ran=""
 tmp=$(mktemp)
 tagpath_words=$(mktemp)
 hardening_words=$(mktemp)
-trap 'rm -f "$tmp" "$tagpath_words" "$hardening_words"' EXIT
+guest_summaries=$(mktemp)
+trap 'rm -f "$tmp" "$tagpath_words" "$hardening_words" "$guest_summaries"' EXIT
 count() { # add the counts of one "... N passed, N failed[, N skipped]" line
 	local line=$1 p f s
 	p=$(sed -n 's/.* \([0-9]\+\) passed.*/\1/p' <<<"$line")
@@ -145,6 +147,9 @@ for suite in "${SUITES[@]}"; do
 	fi
 	grep -o 'tagpath: [a-z0-9_]*=[a-z-]*' "$tmp" >>"$tagpath_words"
 	grep -o 'hardening-word: [a-z_]*=[a-z0-9]*' "$tmp" >>"$hardening_words"
+	# Summary lines guest tests print whole, as their issues name them.
+	grep -oE '^(zram-abi: attributes=[0-9]+/[0-9]+ tools=[a-z-]+|writeback: pages=[0-9]+ read_back_mismatches=[0-9]+)' \
+		"$tmp" >>"$guest_summaries"
 	r=$(sed -n 's/^FAIL kernel-log: \([0-9]*\) kernel report.*/\1/p' "$tmp" | tail -n 1)
 	reports=$((reports + ${r:-0}))
 	if [ "$name" = pagesize-16k ]; then
@@ -167,6 +172,7 @@ summary_line() {
 [ ! -s "$tagpath_words" ] || summary_line tagpaths "$tagpath_words" tagpath: "${TAGPATHS[@]}"
 [ "$debug" = 1 ] || [ ! -s "$hardening_words" ] ||
 	summary_line hardening "$hardening_words" hardening-word: "${HARDENING[@]}"
+cat "$guest_summaries"
 if [ "$debug" = 1 ]; then
 	echo "debug-kernel: reports=$reports suites=${ran:-none}"
 fi

@@ -8,9 +8,16 @@ size_mib=${size_mib:-48}
 rounds=6
 disk=$((size_mib * 4))M
 modprobe zram && modprobe mtetag disksize=0 || { echo "Bail out! modules"; exit 1; }
+# Each device gets a second algorithm for recompression and, when run-vm.sh gave the guest
+# two disks, a backing device for writeback; both are used only after the I/O figures.
+set -- $(ls /dev/vd? 2>/dev/null)
 for d in zram0 mtetag0; do
-	echo $alg >/sys/block/$d/comp_algorithm && echo $disk >/sys/block/$d/disksize ||
-		{ echo "Bail out! setting up $d"; exit 1; }
+	if [ $# -ge 2 ]; then
+		echo $1 >/sys/block/$d/backing_dev || { echo "Bail out! backing_dev of $d"; exit 1; }
+		shift
+	fi
+	echo $alg >/sys/block/$d/comp_algorithm && echo algo=zstd >/sys/block/$d/recomp_algorithm &&
+		echo $disk >/sys/block/$d/disksize || { echo "Bail out! setting up $d"; exit 1; }
 done
 
 # IOPS of one fio job on one device ("k" suffixes expanded).
@@ -47,7 +54,7 @@ z_orig=$1 z_compr=$2 z_used=$3
 z_meta=$(($(cat /sys/block/zram0/disksize) / 4096 * 16))
 z_all=$((z_used + z_meta))
 set -- $(cat /sys/block/mtetag0/mm_stat)
-m_orig=$1 m_compr=$2 m_ovf=$3
+m_orig=$1 m_compr=$2 m_ovf=${10}
 m_pool=$(($(tag_field mtetag0 tag_used) * 4096)) m_spare=$(($(tag_field mtetag0 spare_pages) * 4096))
 m_meta=$(tag_field mtetag0 meta_bytes)
 m_ram=$((m_ovf + m_spare + m_meta))
@@ -60,3 +67,29 @@ echo "bench: compr-ratio $alg mtetag/zram=$(ratio "$((m_orig / 1024)) * $z_compr
 echo "bench: mem-used $alg mtetag/zram=$(ratio $m_all $z_all)"
 echo "bench: ram-used $alg mtetag/zram=$(ratio $m_ram $z_all)"
 echo "bench: data=${size_mib}MiB pool_bytes=$(tag_field mtetag0 pool_bytes) overflow_bytes=$(tag_field mtetag0 overflow_bytes)"
+
+# Recompression of everything with zstd: the compressed size before over after, per device.
+for d in zram0 mtetag0; do
+	before=$(stat_col /sys/block/$d/mm_stat 2)
+	echo all >/sys/block/$d/idle && echo type=idle >/sys/block/$d/recompress
+	after=$(stat_col /sys/block/$d/mm_stat 2)
+	echo "$d: compr_data_size $before -> $after after recompress type=idle with zstd"
+	eval "gain_$d=\$(ratio $before $after)"
+done
+echo "bench: recompress-ratio-gain $alg->zstd=$gain_mtetag0"
+echo "bench: recompress-ratio-gain-zram $alg->zstd=$gain_zram0"
+
+# Writeback of everything to the virtio disks: MiB/s, by /proc/uptime.
+uptime_cs() { awk '{printf "%d", $1 * 100}' /proc/uptime; }
+if [ -n "$(cat /sys/block/zram0/backing_dev | grep -v none)" ]; then
+	for d in zram0 mtetag0; do
+		echo all >/sys/block/$d/idle
+		t0=$(uptime_cs)
+		echo idle >/sys/block/$d/writeback
+		t1=$(uptime_cs)
+		pages=$(stat_col /sys/block/$d/bd_stat 3)
+		echo "$d: $pages pages written back in $((t1 - t0)) cs"
+		eval "wb_$d=\$(awk -v p=$pages -v t=$((t1 - t0)) 'BEGIN {printf \"%.1f\", t > 0 ? p * 4 / 1024 / (t / 100) : 0}')"
+	done
+	echo "bench: writeback-mib-s mtetag=$wb_mtetag0 zram=$wb_zram0 mtetag/zram=$(ratio $wb_mtetag0 $wb_zram0)"
+fi

@@ -22,7 +22,7 @@ grep 'audit:' /sys/kernel/debug/mtetag/audit
 swapoff /dev/mtetag0
 echo 1 >/sys/block/mtetag0/reset
 check "after swapoff and reset no overflow page is held" \
-	test "$(stat_col /sys/block/mtetag0/mm_stat 3)" = 0
+	test "$(stat_col /sys/block/mtetag0/mm_stat 10)" = 0
 check "rmmod while the churn goes on" rmmod mtetag
 sleep 2
 kill -USR1 $churn

@@ -14,11 +14,15 @@ pagehog --percent 120 --seed 21 --after-fill "sleep 20" >/tmp/hog.out 2>&1 &
 hog=$!
 sleep 5
 # mem_limit of the swap device stays out: a root that caps its swap may OOM its own hog.
+# zram's post-processing attributes too: idle marking, writeback (no backing device here),
+# recompression and their parameters, under the hog's I/O.
+post="idle writeback recompress recomp_algorithm algorithm_params backing_dev writeback_limit
+	writeback_limit_enable mem_used_max max_comp_streams"
 sysfs-fuzz --writes 3000 --seed 5 $in_use/disksize $in_use/comp_algorithm $in_use/reset \
-	$in_use/compact >/tmp/fuzz0.out
+	$in_use/compact $(for a in $post; do echo $in_use/$a; done) >/tmp/fuzz0.out
 rc0=$?
 sysfs-fuzz --writes 3000 --seed 6 $spare/disksize $spare/comp_algorithm $spare/mem_limit \
-	$spare/reset $spare/compact >/tmp/fuzz1.out
+	$spare/reset $spare/compact $(for a in $post; do echo $spare/$a; done) >/tmp/fuzz1.out
 rc1=$?
 # Last, as it takes devices away: mtetag1 and three more, mtetag0 refuses (in use).
 for i in 1 2 3; do cat /sys/class/mtetag-control/hot_add >/dev/null; done
