@@ -2,6 +2,7 @@
 # Build the guest userland pieces, each cached by the hash of its inputs:
 #   busybox  - Debian's busybox-static:arm64
 #   fio      - built statically from Debian's fio source package
+#   libsmartcols - util-linux's table library, static arm64 (Debian ships no .a), for mtetagctl
 #   programs - the project's guest C++ programs (tools/guest/*.cpp), static arm64
 # Prints "name=path" lines for build-initramfs.sh.
 set -euo pipefail
@@ -51,29 +52,67 @@ build_fio() {
 	echo "fio=$dir/fio"
 }
 
+build_libsmartcols() {
+	local ver dir tree opts
+	# The host's libsmartcols-dev, by source version (util-linux): one API on both sides.
+	ver=$(dpkg-query -W -f='${source:Version}' libsmartcols-dev 2>/dev/null)
+	[ -n "$ver" ] || die "libsmartcols-dev is not installed: run scripts/setup-host.sh"
+	# A binary update may come without its deb-src: then the same upstream version.
+	apt-cache showsrc util-linux 2>/dev/null | grep -qx "Version: $ver" ||
+		ver=$(apt-cache showsrc util-linux 2>/dev/null |
+			awk -v up="${ver%%-*}-" '/^Version:/ && index($2, up) == 1 {print $2; exit}')
+	[ -n "$ver" ] || die "no util-linux source matching libsmartcols-dev: run scripts/setup-host.sh"
+	dir=$MTETAG_CACHE/libsmartcols-$(input_hash "util-linux $ver" "gcc $(cross_gcc_version)")
+	if [ ! -f "$dir/lib/libsmartcols.a" ]; then
+		log "building libsmartcols from util-linux $ver statically for arm64 (about 30 s)"
+		rm -rf "$dir" && mkdir -p "$dir/src"
+		# --skip-patches: upstream's tarball, whose configure is generated already.
+		(cd "$dir/src" && apt-get source -qq --download-only "util-linux=$ver" >/dev/null &&
+			dpkg-source -x --skip-patches ./*.dsc tree >/dev/null)
+		tree=$dir/src/tree
+		opts="--host=${CROSS_COMPILE%-} --disable-all-programs --enable-libsmartcols"
+		opts="$opts --disable-shared --enable-static --disable-nls --disable-asciidoc"
+		opts="$opts --disable-bash-completion --disable-makeinstall-chown"
+		for w in ncursesw ncurses tinfo readline systemd udev libz libmagic cap-ng btrfs \
+			econf user python selinux audit smack utempter cryptsetup; do
+			opts="$opts --without-$w"
+		done
+		# shellcheck disable=SC2086
+		(cd "$tree" && ./configure $opts >/dev/null &&
+			make -s -j"$JOBS" libsmartcols.la >/dev/null 2>&1) ||
+			die "libsmartcols: configure or make failed in $tree"
+		# libtool folds the libcommon.la helpers into the archive: one file to link.
+		mkdir -p "$dir/lib" "$dir/include/libsmartcols"
+		cp "$tree/.libs/libsmartcols.a" "$dir/lib/"
+		cp "$tree/libsmartcols/src/libsmartcols.h" "$dir/include/libsmartcols/"
+		rm -rf "$dir/src"
+	fi
+	echo "$dir"
+}
+
 build_programs() {
-	local src=$MTETAG_ROOT/tools/guest dir f out
-	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" -- "$src" \
-		"$MTETAG_ROOT/scripts/build-guest.sh" \
-		"$MTETAG_ROOT/tools/mtetagctl")
+	local src=$MTETAG_ROOT/tools/guest scols=$1 dir f out
+	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" "smartcols $scols" \
+		-- "$src" "$MTETAG_ROOT/scripts/build-guest.sh" "$MTETAG_ROOT/tools/mtetagctl")
 	if [ ! -f "$dir/.done" ]; then
 		rm -rf "$dir" && mkdir -p "$dir"
+		# CLI11 is header-only: give the cross compiler just those headers, as system ones.
+		mkdir -p "$dir/include"
+		ln -s /usr/include/CLI "$dir/include/"
 		for f in "$src"/*.cpp; do
 			out=$dir/$(basename "$f" .cpp)
 			log "cross-compiling tools/guest/${f##*/}"
 			"${CROSS_COMPILE}g++" -std=c++20 -O2 -Wall -Wextra -Werror -static -pthread \
-				-march=armv8.5-a+memtag -I"$src" -o "$out" "$f"
+				-march=armv8.5-a+memtag -I"$src" -isystem "$dir/include" -o "$out" "$f"
 			"${CROSS_COMPILE}strip" "$out"
 		done
-		# mtetagctl's libraries are header-only: give the cross compiler just those headers.
-		mkdir -p "$dir/include"
-		ln -s /usr/include/CLI /usr/include/nlohmann "$dir/include/"
+		rm -rf "$dir/include"
 		log "cross-compiling tools/mtetagctl"
 		"${CROSS_COMPILE}g++" -std=c++20 -O2 -Wall -Wextra -Werror -static \
-			-I"$MTETAG_ROOT/tools/mtetagctl" -isystem "$dir/include" -o "$dir/mtetagctl" \
-			"$MTETAG_ROOT"/tools/mtetagctl/*.cpp
+			-I"$MTETAG_ROOT/tools/mtetagctl" -isystem "$scols/include" \
+			-o "$dir/mtetagctl" "$MTETAG_ROOT"/tools/mtetagctl/*.cpp \
+			"$scols/lib/libsmartcols.a"
 		"${CROSS_COMPILE}strip" "$dir/mtetagctl"
-		rm -rf "$dir/include"
 		touch "$dir/.done"
 	fi
 	echo "programs=$dir"
@@ -81,4 +120,5 @@ build_programs() {
 
 build_busybox
 build_fio
-build_programs
+scols=$(build_libsmartcols)
+build_programs "$scols"

@@ -8,7 +8,7 @@ HOST_PKGS=(gcc-aarch64-linux-gnu g++-aarch64-linux-gnu libc6-dev-arm64-cross bc 
 	libssl-dev libelf-dev cpio device-tree-compiler kmod rsync xz-utils make cmake g++
 	libgtest-dev liblz4-dev libzstd-dev dpkg-dev zstd python3 gzip
 	libglib2.0-dev libfdt-dev zlib1g-dev ninja-build pkgconf libcli11-dev nlohmann-json3-dev
-	clang libclang-rt-14-dev)
+	clang libclang-rt-14-dev libsmartcols-dev)
 # QEMU 10 runs the guests; meson and pycotap build the faithful (patched) QEMU from source.
 BPO_PKGS=(linux-source-6.12 qemu-system-arm meson python3-pycotap)
 BPO_LIST=/etc/apt/sources.list.d/mtetag-backports.sources
