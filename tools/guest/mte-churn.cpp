@@ -8,6 +8,7 @@
 // tagged pages exist across a module load (the scan path) and unload.
 // Prints one "churn:" line; exit 0 only when every tag and byte read back as written and no
 // tag check fault came where none was due (and one came where one was due).
+#include "cli.hpp"
 #include "mte.hpp"
 
 #include <atomic>
@@ -192,15 +193,16 @@ int main(int argc, char **argv)
 {
 	unsigned seconds = 10, threads = 3;
 	std::size_t hold_mib = 0;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		std::string a = argv[i];
-		if (a == "--seconds")
-			seconds = std::strtoul(argv[i + 1], nullptr, 0);
-		else if (a == "--threads")
-			threads = std::strtoul(argv[i + 1], nullptr, 0);
-		else if (a == "--hold-mib")
-			hold_mib = std::strtoul(argv[i + 1], nullptr, 0);
-	}
+	CLI::App app{"Map, tag, swap out, check and unmap PROT_MTE memory in several threads.",
+		     "mte-churn"};
+	mtetag::cli::last_value_wins(app);
+	app.add_option("--seconds", seconds, "the longest it churns; SIGUSR1 ends it sooner")
+		->capture_default_str();
+	app.add_option("--threads", threads, "churning threads")->capture_default_str();
+	app.add_option("--hold-mib", hold_mib, "MiB tagged before the churn, verified after it")
+		->capture_default_str();
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	if (!enable_sync_checks()) {
 		std::printf("churn: cannot enable tag checks\n");
 		return 1;

@@ -3,6 +3,7 @@
 // makes the kernel initialise the page's tags, and with mtetag loaded, call its reserve hook).
 //   mte-faultrate [--mib N] [--seconds N]
 // Prints "faultrate: pages_per_s=<n> pages=<n>".
+#include "cli.hpp"
 #include "mte.hpp"
 
 #include <chrono>
@@ -15,13 +16,13 @@ int main(int argc, char **argv)
 {
 	std::size_t mib = 16;
 	double seconds = 5;
-	for (int i = 1; i + 1 < argc; i += 2) {
-		std::string a = argv[i];
-		if (a == "--mib")
-			mib = std::strtoul(argv[i + 1], nullptr, 0);
-		else if (a == "--seconds")
-			seconds = std::strtod(argv[i + 1], nullptr);
-	}
+	CLI::App app{"How many PROT_MTE pages per second a process can fault in.", "mte-faultrate"};
+	mtetag::cli::last_value_wins(app);
+	app.add_option("--mib", mib, "MiB mapped, faulted in and unmapped per round")
+		->capture_default_str();
+	app.add_option("--seconds", seconds, "how long it measures")->capture_default_str();
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	const std::size_t len = mib << 20;
 	unsigned long pages = 0;
 	auto start = std::chrono::steady_clock::now();

@@ -3,6 +3,7 @@
 // mtetag_oracle module loaded, write tag bytes through the carve-out and read them with LDG,
 // then store tags with STG and read them through the carve-out.
 // Output is kselftest TAP; exit 0 when both directions agree.
+#include "cli.hpp"
 #include "mte.hpp"
 
 #include <cstdint>
@@ -57,8 +58,13 @@ unsigned nibble(const std::uint8_t *bytes, std::size_t g)
 
 } // namespace
 
-int main()
+int main(int argc, char **argv)
 {
+	// No options: refuse any argument rather than ignore it.
+	CLI::App app{"Are the tags really stored in the carve-out? Needs mtetag_oracle loaded.",
+		     "mte-oracle"};
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	using namespace mtetag::mte;
 	std::printf("TAP version 13\n1..2\n");
 	auto *page = static_cast<std::uint8_t *>(mmap(nullptr, kPage,

@@ -3,6 +3,7 @@
 // QEMU 7.2 shared one tag between the granules of a page, so an access one granule past the
 // end of a buffer did not fault there; these cases catch that kind of regression.
 // Output is kselftest TAP; exit 0 when every case passed, 4 when MTE is absent.
+#include "cli.hpp"
 #include "mte.hpp"
 
 #include <csetjmp>
@@ -52,8 +53,12 @@ void report(bool ok, const char *name)
 
 } // namespace
 
-int main()
+int main(int argc, char **argv)
 {
+	// No options: refuse any argument rather than ignore it.
+	CLI::App app{"Does this machine check tags per 16-byte granule?", "mte-probe"};
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	using namespace mtetag::mte;
 	std::printf("TAP version 13\n");
 	if (!(getauxval(AT_HWCAP2) & HWCAP2_MTE)) {

@@ -8,6 +8,7 @@
 // Run it with data in the carve-out (a filled /dev/mtetag0): a leak then shows as non-zero
 // tags nobody wrote, a stray write as corrupted device data (checked by the caller).
 // Prints "PASS: case" or "FAIL: case" lines; exit 0 when every case passed.
+#include "cli.hpp"
 #include "mte.hpp"
 
 #include <cerrno>
@@ -402,27 +403,43 @@ int bad_free_case(unsigned grace_ms)
 
 int main(int argc, char **argv)
 {
-	std::string_view what = argc > 1 ? argv[1] : "";
+	CLI::App app{"Try the paths to tag storage that go around the tag storage hook.",
+		     "mte-tagpaths"};
+	CLI::App *ptrace_cmd = app.add_subcommand(
+		"ptrace", "PEEK/POKEMTETAGS on a PROT_MTE|PROT_NONE THP never tagged");
+	CLI::App *split_cmd = app.add_subcommand(
+		"thp-split", "split a THP with one tagged page, then map it all PROT_MTE");
+	CLI::App *reserves_cmd = app.add_subcommand(
+		"thp-reserves", "reserve callbacks for one PROT_MTE THP fault (one, not 512)");
+	CLI::App *zero_cmd = app.add_subcommand(
+		"zero-page", "the zero page, mapped PROT_MTE, reads zero tags from its block");
+	CLI::App *bad_free_cmd = app.add_subcommand(
+		"bad-free", "a tagged page whose free is refused keeps its tag storage");
+	CLI::App *block_cmd = app.add_subcommand(
+		"block", "tagging one data page claims exactly its block-size block");
+	app.require_subcommand(1);
+	std::size_t block_bytes = 0;
+	unsigned grace_ms = 0;
+	bad_free_cmd->add_option("GRACE_MS", grace_ms, "the module's release_grace_ms")->required();
+	block_cmd->add_option("BYTES", block_bytes, "the carve-out's block-size")->required();
+	block_cmd->add_option("GRACE_MS", grace_ms, "the module's release_grace_ms")->required();
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	if (!enable_sync_checks()) {
 		std::printf("FAIL: enable MTE tag checks: %s\n", std::strerror(errno));
 		return 1;
 	}
-	if (what == "ptrace" && argc == 2)
+	if (*ptrace_cmd)
 		ptrace_case();
-	else if (what == "thp-split" && argc == 2)
+	else if (*split_cmd)
 		thp_split_case();
-	else if (what == "thp-reserves" && argc == 2)
+	else if (*reserves_cmd)
 		thp_reserves_case();
-	else if (what == "zero-page" && argc == 2)
+	else if (*zero_cmd)
 		zero_page_case();
-	else if (what == "bad-free" && argc == 3)
-		bad_free_case(std::strtoul(argv[2], nullptr, 0));
-	else if (what == "block" && argc == 4)
-		block_case(std::strtoul(argv[2], nullptr, 0), std::strtoul(argv[3], nullptr, 0));
-	else {
-		std::fprintf(stderr, "usage: mte-tagpaths ptrace|thp-split|thp-reserves|zero-page|"
-				     "bad-free GRACE_MS|block BYTES GRACE_MS\n");
-		return 2;
-	}
+	else if (*bad_free_cmd)
+		bad_free_case(grace_ms);
+	else if (*block_cmd)
+		block_case(block_bytes, grace_ms);
 	return failed ? 1 : 0;
 }

@@ -7,6 +7,7 @@
 // area after filling it; --after-fill: a shell command run before verifying (swapoff, say);
 // --stat: files (sysfs statistics) printed once every page is written.
 // Prints one "pagehog:" summary line; exit 0 only when every page matched.
+#include "cli.hpp"
 #include "pagegen.hpp"
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <sys/mman.h>
 #include <thread>
@@ -47,43 +49,29 @@ struct Options {
 	std::vector<std::string> stats;
 };
 
-bool parse(int argc, char **argv, Options &o)
-{
-	for (int i = 1; i < argc; i++) {
-		std::string a = argv[i];
-		if (a == "--pageout") {
-			o.pageout = true;
-			continue;
-		}
-		if (i + 1 >= argc)
-			return false;
-		const char *v = argv[++i];
-		if (a == "--percent")
-			o.percent = std::strtol(v, nullptr, 0);
-		else if (a == "--seed")
-			o.seed = std::strtoull(v, nullptr, 0);
-		else if (a == "--threads")
-			o.threads = std::strtoul(v, nullptr, 0);
-		else if (a == "--after-fill")
-			o.after_fill = v;
-		else if (a == "--stat")
-			o.stats.push_back(v);
-		else
-			return false;
-	}
-	return o.percent > 0 && o.threads > 0;
-}
-
 } // namespace
 
 int main(int argc, char **argv)
 {
 	Options opt;
-	if (!parse(argc, argv, opt)) {
-		std::fprintf(stderr, "usage: pagehog --percent N [--seed S] [--threads T] [--pageout]"
-				     " [--after-fill CMD] [--stat FILE]...\n");
-		return 2;
-	}
+	CLI::App app{"Fill memory with known pages, have the kernel swap them, verify every page.",
+		     "pagehog"};
+	mtetag::cli::last_value_wins(app);
+	app.add_option("--percent", opt.percent, "of MemTotal (above 100 the kernel must swap)")
+		->required()
+		->check(CLI::Range(1L, std::numeric_limits<long>::max()));
+	app.add_option("--seed", opt.seed, "seed of the page contents")->capture_default_str();
+	app.add_option("--threads", opt.threads, "threads that fill and verify")
+		->check(CLI::Range(1u, std::numeric_limits<unsigned>::max()))
+		->capture_default_str();
+	app.add_flag("--pageout", opt.pageout, "MADV_PAGEOUT the whole area after filling it");
+	app.add_option("--after-fill", opt.after_fill, "shell command run before verifying");
+	// One FILE per --stat, given as often as wanted: "--stat A B" stays an error.
+	app.add_option("--stat", opt.stats, "file printed once every page is written")
+		->allow_extra_args(false)
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	const long memtotal_kb = meminfo_kb("MemTotal");
 	if (memtotal_kb <= 0) {
 		std::fprintf(stderr, "pagehog: no MemTotal in /proc/meminfo\n");

@@ -5,11 +5,14 @@
 //   sysfs-fuzz --writes N --seed S FILE...
 // Prints "sysfs-fuzz: writes=<N> accepted=<A> refused=<R> vanished=<V>"; vanished counts
 // writes that found their file gone (its device removed), which are not writes at all.
+#include "cli.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <limits>
 #include <random>
 #include <string>
 #include <unistd.h>
@@ -53,19 +56,18 @@ int main(int argc, char **argv)
 	long writes = 1000;
 	unsigned long seed = 1;
 	std::vector<std::string> files;
-	for (int i = 1; i < argc; i++) {
-		std::string a = argv[i];
-		if (a == "--writes" && i + 1 < argc)
-			writes = std::strtol(argv[++i], nullptr, 0);
-		else if (a == "--seed" && i + 1 < argc)
-			seed = std::strtoul(argv[++i], nullptr, 0);
-		else
-			files.push_back(a);
-	}
-	if (files.empty() || writes <= 0) {
-		std::fprintf(stderr, "usage: sysfs-fuzz --writes N --seed S FILE...\n");
-		return 2;
-	}
+	CLI::App app{"Hostile writes to sysfs attributes, in a seeded random order.", "sysfs-fuzz"};
+	mtetag::cli::last_value_wins(app);
+	app.add_option("--writes", writes, "writes in all")
+		->check(CLI::Range(1L, std::numeric_limits<long>::max()))
+		->capture_default_str();
+	app.add_option("--seed", seed, "seed of the order and the values")->capture_default_str();
+	// Every FILE, with options allowed between them as before.
+	app.add_option("FILE", files, "attributes to write to")
+		->required()
+		->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+	if (auto rc = mtetag::cli::parse_or_exit(app, argc, argv))
+		return *rc;
 	std::mt19937_64 rng(seed);
 	long accepted = 0, refused = 0, vanished = 0;
 	for (long n = 0; n < writes; n++) {
