@@ -268,7 +268,7 @@ private:
 		case 0: {
 			const std::uint64_t block = next_block_++;
 			g_live_blocks.insert(block);
-			err = mtp_pp_written_back(&pool_, &owner_, slot, block);
+			err = mtp_pp_written_back(&pool_, &owner_, slot, block, 0);
 			if (!err) {
 				model_[slot] = {Model::Wb, block, {}};
 			} else if (!g_live_blocks.erase(block)) {

@@ -1141,7 +1141,7 @@ TEST_F(PoolTest, WritebackTakesOnlyUntouchedSlotsAndFreesEveryBlock)
 	EXPECT_EQ(len, model[0].bytes.size());
 	EXPECT_EQ(mtp_pp_take(&pool_, o, 0, 0, MTP_MAX_PRIO, &len, &prio), -ENOENT) << "taken twice";
 	const std::uint64_t objects = o->st.nr_objects;
-	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 0, 7), 0);
+	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 0, 7, 0), 0);
 	EXPECT_EQ(o->st.nr_objects, objects - 1);
 	EXPECT_EQ(o->st.wb_pages, 1u);
 	std::vector<std::uint8_t> buf(MTP_PAGE_SIZE);
@@ -1155,19 +1155,19 @@ TEST_F(PoolTest, WritebackTakesOnlyUntouchedSlotsAndFreesEveryBlock)
 	auto fresh = random_bytes(rng, 100);
 	ASSERT_EQ(write(o, 2, fresh), 0);
 	model[2] = {Expect::Bytes, 0, fresh};
-	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 2, 8), -ESTALE);
+	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 2, 8, 0), -ESTALE);
 	EXPECT_TRUE(matches(o, 2, model[2]));
 	// So does a discard.
 	ASSERT_EQ(mtp_pp_take(&pool_, o, 3, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
 	mtp_discard(&pool_, o, 3);
 	model[3] = {};
-	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 3, 9), -ESTALE);
+	EXPECT_EQ(mtp_pp_written_back(&pool_, o, 3, 9, 0), -ESTALE);
 	EXPECT_TRUE(g_freed_blocks.empty());
 
 	// Discard, rewrite and teardown of written-back slots each free the block once.
 	for (std::uint32_t s : {4u, 5u, 6u}) {
 		ASSERT_EQ(mtp_pp_take(&pool_, o, s, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
-		ASSERT_EQ(mtp_pp_written_back(&pool_, o, s, 100 + s), 0);
+		ASSERT_EQ(mtp_pp_written_back(&pool_, o, s, 100 + s, 0), 0);
 	}
 	mtp_discard(&pool_, o, 0);
 	mtp_discard(&pool_, o, 4);
@@ -1176,7 +1176,7 @@ TEST_F(PoolTest, WritebackTakesOnlyUntouchedSlotsAndFreesEveryBlock)
 	EXPECT_EQ(g_freed_blocks, (std::vector<std::uint64_t>{7, 104, 105, 106}));
 	EXPECT_EQ(o->st.wb_pages, 0u);
 	ASSERT_EQ(mtp_pp_take(&pool_, o, 7, MTP_PP_IDLE, MTP_MAX_PRIO, &len, &prio), 0);
-	ASSERT_EQ(mtp_pp_written_back(&pool_, o, 7, 77), 0);
+	ASSERT_EQ(mtp_pp_written_back(&pool_, o, 7, 77, 0), 0);
 	EXPECT_EQ(mtp_check(&pool_), 0);
 	mtp_owner_destroy(&pool_, o);
 	EXPECT_EQ(g_freed_blocks.back(), 77u);

@@ -179,7 +179,7 @@ static int zstd_load_dict(struct mtetag_comp *c, const struct mtetag_comp_params
 	return c->cdict && c->ddict ? 0 : -EINVAL;
 }
 
-#if IS_ENABLED(CONFIG_ZLIB_DEFLATE) && IS_ENABLED(CONFIG_ZLIB_INFLATE)
+#if IS_REACHABLE(CONFIG_ZLIB_DEFLATE) && IS_REACHABLE(CONFIG_ZLIB_INFLATE)
 static size_t deflate_work_size(const struct mtetag_comp *c)
 {
 	return 2 * sizeof(struct z_stream_s) +
@@ -237,7 +237,7 @@ static int deflate_decompress(const struct mtetag_comp *c, struct mtetag_stream 
 }
 #endif
 
-#if IS_ENABLED(CONFIG_842_COMPRESS) && IS_ENABLED(CONFIG_842_DECOMPRESS)
+#if IS_REACHABLE(CONFIG_842_COMPRESS) && IS_REACHABLE(CONFIG_842_DECOMPRESS)
 static size_t sw842_work_size(const struct mtetag_comp *c)
 {
 	return SW842_MEM_COMPRESS;
@@ -258,21 +258,24 @@ static int sw842_decomp(const struct mtetag_comp *c, struct mtetag_stream *s, co
 }
 #endif
 
-/* The first entry is the default; the others in zram's order. */
+/* In zram's order, which comp_algorithm lists. */
 static const struct mtetag_codec codecs[] = {
-	{ "lz4", LZ4_ACCELERATION_DEFAULT, lz4_work_size, NULL, lz4_compress, lz4_decompress },
 	{ "lzo-rle", 0, lzo_work_size, NULL, lzorle_compress, lzo_decompress },
 	{ "lzo", 0, lzo_work_size, NULL, lzo_compress, lzo_decompress },
+	{ "lz4", LZ4_ACCELERATION_DEFAULT, lz4_work_size, NULL, lz4_compress, lz4_decompress },
 	{ "lz4hc", LZ4HC_DEFAULT_CLEVEL, lz4hc_work_size, NULL, lz4hc_compress, lz4_decompress },
 	{ "zstd", 3, zstd_work_size, zstd_setup, zstd_compress, zstd_decompress },
-#if IS_ENABLED(CONFIG_ZLIB_DEFLATE) && IS_ENABLED(CONFIG_ZLIB_INFLATE)
+#if IS_REACHABLE(CONFIG_ZLIB_DEFLATE) && IS_REACHABLE(CONFIG_ZLIB_INFLATE)
 	{ "deflate", Z_DEFAULT_COMPRESSION, deflate_work_size, deflate_setup, deflate_compress,
 	  deflate_decompress },
 #endif
-#if IS_ENABLED(CONFIG_842_COMPRESS) && IS_ENABLED(CONFIG_842_DECOMPRESS)
+#if IS_REACHABLE(CONFIG_842_COMPRESS) && IS_REACHABLE(CONFIG_842_DECOMPRESS)
 	{ "842", 0, sw842_work_size, NULL, sw842_comp, sw842_decomp },
 #endif
 };
+
+/* lz4: the fastest decompression, for swap-ins on the fault path. */
+#define MTETAG_DEFAULT_CODEC "lz4"
 
 static const struct mtetag_codec *find_codec(const char *name)
 {
@@ -291,7 +294,7 @@ static const struct mtetag_codec *find_codec(const char *name)
  */
 const char *mtetag_comp_default(void)
 {
-	return codecs[0].name;
+	return MTETAG_DEFAULT_CODEC;
 }
 
 /**
@@ -387,7 +390,10 @@ int mtetag_comp_create(struct mtetag_comp *comp, const char *name,
 	comp->level = params->level == MTETAG_NO_LEVEL ? codec->default_level : params->level;
 	if (zstd)
 		comp->level = clamp(comp->level, zstd_min_clevel(), zstd_max_clevel());
-	if (params->dict && (!zstd || zstd_load_dict(comp, params))) {
+	/* As zram: algorithms without dictionaries ignore one (lz4's are not supported here). */
+	if (params->dict && !zstd)
+		pr_warn_once("mtetag: %s takes no dictionary here: ignored\n", codec->name);
+	if (params->dict && zstd && zstd_load_dict(comp, params)) {
 		mtetag_comp_destroy(comp);
 		return -EINVAL;
 	}
@@ -412,8 +418,8 @@ int mtetag_comp_create(struct mtetag_comp *comp, const char *name,
 			return -EINVAL;
 		}
 	}
-	/* Only now: on failure the caller still owns it. */
-	comp->dict = params->dict;
+	/* Only now, and only what it uses: on failure the caller still owns it. */
+	comp->dict = zstd ? params->dict : NULL;
 	return 0;
 }
 

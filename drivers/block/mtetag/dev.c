@@ -60,6 +60,9 @@ static u64 default_disksize(void)
 	return min(PAGE_ALIGN(size), max_disksize());
 }
 
+/* zram refuses algorithm names this long with -E2BIG (its CRYPTO_MAX_ALG_NAME). */
+#define MTETAG_ALG_NAME_MAX 128
+
 #define SECTORS_PER_PAGE_SHIFT (PAGE_SHIFT - SECTOR_SHIFT)
 #define SECTORS_PER_PAGE BIT(SECTORS_PER_PAGE_SHIFT)
 
@@ -124,13 +127,10 @@ static int write_page(struct mtetag_dev *mt, struct page *page, u32 index)
 	return err;
 }
 
-static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, struct bio *parent);
+static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, u32 csum);
 
-/*
- * Read page @index into @page. A page on the backing device is read by a bio chained to
- * @parent, which completes after it; without a parent it is read before returning.
- */
-static int read_page(struct mtetag_dev *mt, struct page *page, u32 index, struct bio *parent)
+/* Read page @index into @page, from whichever tier holds it. */
+static int read_page(struct mtetag_dev *mt, struct page *page, u32 index)
 {
 	struct mtetag_stream *s;
 	unsigned int len = 0;
@@ -187,13 +187,12 @@ static int read_page(struct mtetag_dev *mt, struct page *page, u32 index, struct
 	kunmap_local(mem);
 	mtetag_stream_put(&mt->comps[prio]);
 	if (kind == MTP_SLOT_WB)
-		err = read_block(mt, page, fill, parent);
+		err = read_block(mt, page, fill, len);
 	return err;
 }
 
 /* One piece of a bio inside one device page; partial pages go through a bounce page. */
-static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 offset,
-		   struct bio *bio, bool write)
+static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 offset, bool write)
 {
 	struct page *bounce;
 	int err;
@@ -201,7 +200,7 @@ static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 off
 	if (bv->bv_len == PAGE_SIZE && !offset) {
 		if (write)
 			return write_page(mt, bv->bv_page, index);
-		err = read_page(mt, bv->bv_page, index, bio);
+		err = read_page(mt, bv->bv_page, index);
 		if (!err)
 			flush_dcache_page(bv->bv_page);
 		return err;
@@ -209,7 +208,7 @@ static int rw_bvec(struct mtetag_dev *mt, struct bio_vec *bv, u32 index, u32 off
 	bounce = alloc_page(GFP_NOIO);
 	if (!bounce)
 		return -ENOMEM;
-	err = read_page(mt, bounce, index, NULL);
+	err = read_page(mt, bounce, index);
 	if (!err && write) {
 		memcpy_from_bvec(page_address(bounce) + offset, bv);
 		err = write_page(mt, bounce, index);
@@ -230,7 +229,7 @@ static void rw_bio(struct mtetag_dev *mt, struct bio *bio, bool write)
 		struct bio_vec bv = bio_iter_iovec(bio, iter);
 
 		bv.bv_len = min_t(u32, bv.bv_len, PAGE_SIZE - offset);
-		if (rw_bvec(mt, &bv, index, offset, bio, write)) {
+		if (rw_bvec(mt, &bv, index, offset, write)) {
 			atomic64_inc(write ? &mt->io.failed_writes : &mt->io.failed_reads);
 			bio->bi_status = BLK_STS_IOERR;
 			break;
@@ -374,17 +373,6 @@ int mtetag_parse_size(const char *buf, u64 *size)
 
 /* The backing device: pages are read and written whole, at block * PAGE_SIZE. */
 
-static void read_block_chained(struct mtetag_dev *mt, struct page *page, u64 block,
-			       struct bio *parent)
-{
-	struct bio *bio = bio_alloc(mt->wb.bdev, 1, REQ_OP_READ, GFP_NOIO);
-
-	bio->bi_iter.bi_sector = block << SECTORS_PER_PAGE_SHIFT;
-	__bio_add_page(bio, page, PAGE_SIZE, 0);
-	bio_chain(bio, parent);
-	submit_bio(bio);
-}
-
 static int rw_block_sync(struct mtetag_dev *mt, struct page *page, u64 block, blk_opf_t op)
 {
 	struct bio_vec bv;
@@ -412,41 +400,59 @@ static void sync_read_work(struct work_struct *work)
 }
 
 /*
- * Bios submitted inside our submit_bio wait on current->bio_list until it returns: a read
- * that must finish first is submitted and waited for by a worker, as zram does.
+ * Read a written-back page and check it against @csum: the backing device is trusted no more
+ * than the carve-out. Bios submitted inside our submit_bio wait on current->bio_list until
+ * it returns, so a worker submits the read and we wait for it (as zram's partial reads).
+ * Written-back pages are cold: one round trip each is their price for being checked.
  */
-static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, struct bio *parent)
+static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, u32 csum)
 {
 	struct sync_read sr = { .mt = mt, .page = page, .block = block };
+	void *mem;
+	bool good;
 
 	if (WARN_ON_ONCE(!mt->wb.bdev))
 		return -EIO;
 	atomic64_inc(&mt->wb.reads);
-	if (parent) {
-		read_block_chained(mt, page, block, parent);
-		return 0;
-	}
 	INIT_WORK_ONSTACK(&sr.work, sync_read_work);
 	queue_work(system_unbound_wq, &sr.work);
 	flush_work(&sr.work);
 	destroy_work_on_stack(&sr.work);
-	return sr.err;
+	if (sr.err)
+		return sr.err;
+	mem = kmap_local_page(page);
+	good = mtp_csum(mem, PAGE_SIZE) == csum;
+	kunmap_local(mem);
+	if (good)
+		return 0;
+	atomic64_inc(&mt->io.corrupt_reads);
+	pr_warn_ratelimited("%s: page at block %llu of the backing device failed its checksum: I/O error\n",
+			    mt->disk->disk_name, block);
+	return -EIO;
 }
 
+/* A free block, searched from after the last one taken: a pass is linear, not quadratic. */
 static u64 alloc_block(struct mtetag_dev *mt)
 {
-	unsigned long block;
+	unsigned long block, from = mt->wb.next;
 
-	do {
-		block = find_first_zero_bit(mt->wb.map, mt->wb.nr_blocks);
-		if (block >= mt->wb.nr_blocks)
+	for (;;) {
+		block = find_next_zero_bit(mt->wb.map, mt->wb.nr_blocks, from);
+		if (block < mt->wb.nr_blocks && !test_and_set_bit(block, mt->wb.map))
+			break;
+		if (block < mt->wb.nr_blocks)
+			from = block + 1;
+		else if (from)
+			from = 0;
+		else
 			return U64_MAX;
-	} while (test_and_set_bit(block, mt->wb.map));
+	}
+	mt->wb.next = block + 1;
 	atomic64_inc(&mt->wb.count);
 	return block;
 }
 
-/* The pool drops a written-back slot (under its lock): its block is free again. */
+/* A written-back slot is dropped (by the pool, under its lock), or a pass gives up its block. */
 static void free_block(struct mtp_owner *owner, u64 block)
 {
 	struct mtetag_dev *mt = container_of(owner, struct mtetag_dev, owner);
@@ -465,6 +471,7 @@ static void reset_backing(struct mtetag_dev *mt)
 	mt->wb.bdev = NULL;
 	mt->wb.map = NULL;
 	mt->wb.nr_blocks = 0;
+	mt->wb.next = 0;
 	atomic64_set(&mt->wb.count, 0);
 }
 
@@ -490,20 +497,23 @@ static int init_device(struct mtetag_dev *mt, u64 size)
 {
 	int err = 0, i;
 
-	for (i = 0; i < MTETAG_MAX_COMPS && !err; i++) {
-		if (!mt->comp_names[i][0])
-			continue;
-		err = mtetag_comp_create(&mt->comps[i], mt->comp_names[i], &mt->params[i]);
-		/* The live algorithm owns its dictionary: algorithm_params is for the next one. */
-		if (!err)
-			mt->params[i].dict = NULL;
-	}
+	for (i = 0; i < MTETAG_MAX_COMPS && !err; i++)
+		if (mt->comp_names[i][0])
+			err = mtetag_comp_create(&mt->comps[i], mt->comp_names[i],
+						 &mt->params[i]);
 	if (!err)
 		err = mtp_owner_init(&mtetag_pool, &mt->owner, size >> PAGE_SHIFT);
 	if (err) {
+		/* The parameters keep their dictionaries for the next try. */
+		for (i = 0; i < MTETAG_MAX_COMPS; i++)
+			mt->comps[i].dict = NULL;
 		destroy_comps(mt);
 		return err;
 	}
+	/* The live algorithms own their dictionaries: algorithm_params is for the next time. */
+	for (i = 0; i < MTETAG_MAX_COMPS; i++)
+		if (mt->comps[i].dict)
+			mt->params[i].dict = NULL;
 	mt->owner.ovf_limit = mt->mem_limit >> PAGE_SHIFT;
 	mt->owner.free_block = free_block;
 	mt->disksize = size;
@@ -576,6 +586,8 @@ static int set_algorithm(struct mtetag_dev *mt, u32 prio, const char *buf)
 	char name[sizeof(mt->comp_names[0])];
 	int err = 0;
 
+	if (strlen(buf) >= MTETAG_ALG_NAME_MAX)
+		return -E2BIG; /* as zram, for names of CRYPTO_MAX_ALG_NAME and longer */
 	if (!mtetag_comp_known(buf))
 		return -EINVAL;
 	strscpy(name, buf, sizeof(name));
@@ -623,10 +635,11 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr, co
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
 	struct gendisk *disk = mt->disk;
-	bool do_reset;
+	u16 do_reset;
 	int err;
 
-	err = kstrtobool(buf, &do_reset);
+	/* As zram: any non-zero number resets. */
+	err = kstrtou16(buf, 10, &do_reset);
 	if (err)
 		return err;
 	if (!do_reset)
@@ -824,6 +837,15 @@ static ssize_t algorithm_params_store(struct device *dev, struct device_attribut
 		else if (!strcmp(param, "dict"))
 			dict_path = val;
 	}
+	/* Read before the lock, as zram: a file read may take long and need memory. */
+	if (!err && dict_path) {
+		dict_sz = kernel_read_file_from_path(dict_path, 0, &dict, INT_MAX, NULL,
+						     READING_POLICY);
+		if (dict_sz < 0) {
+			dict = NULL;
+			err = -EINVAL;
+		}
+	}
 	down_write(&mt->init_lock);
 	if (!err && algo) {
 		for (prio = -EINVAL, p = 0; p < MTETAG_MAX_COMPS && prio < 0; p++)
@@ -832,19 +854,15 @@ static ssize_t algorithm_params_store(struct device *dev, struct device_attribut
 	}
 	if (!err && (prio < 0 || prio >= MTETAG_MAX_COMPS))
 		err = -EINVAL;
-	if (!err && dict_path) {
-		dict_sz = kernel_read_file_from_path(dict_path, 0, &dict, INT_MAX, NULL,
-						     READING_POLICY);
-		if (dict_sz < 0)
-			err = -EINVAL;
-	}
 	if (!err) {
 		vfree(mt->params[prio].dict);
 		mt->params[prio] = (struct mtetag_comp_params){
 			.level = level, .dict = dict, .dict_sz = dict_sz > 0 ? dict_sz : 0,
 		};
+		dict = NULL;
 	}
 	up_write(&mt->init_lock);
+	vfree(dict);
 	kfree(copy);
 	return err ? err : len;
 }
@@ -877,14 +895,14 @@ static ssize_t backing_dev_store(struct device *dev, struct device_attribute *at
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
 	struct file *file = NULL;
 	unsigned long *map = NULL;
+	char *copy, *path;
 	unsigned long nr;
-	char *path;
 	int err = 0;
 
-	path = kstrndup(buf, PATH_MAX, GFP_KERNEL);
-	if (!path)
+	copy = kstrndup(buf, PATH_MAX, GFP_KERNEL);
+	if (!copy)
 		return -ENOMEM;
-	strim(path);
+	path = strim(copy);
 	down_write(&mt->init_lock);
 	if (initialised(mt)) {
 		err = -EBUSY;
@@ -900,12 +918,14 @@ static ssize_t backing_dev_store(struct device *dev, struct device_attribute *at
 		err = -ENOTBLK;
 		goto out;
 	}
-	nr = i_size_read(file->f_mapping->host) >> PAGE_SHIFT;
+	/* No device can hold more pages than the largest disksize: a bitmap for those only. */
+	nr = min_t(u64, i_size_read(file->f_mapping->host) >> PAGE_SHIFT,
+		   max_disksize() >> PAGE_SHIFT);
 	if (!nr) {
 		err = -EINVAL; /* also refuses this very device: it has no size yet */
 		goto out;
 	}
-	map = kvzalloc(BITS_TO_LONGS(nr) * sizeof(long), GFP_KERNEL);
+	map = kvzalloc(BITS_TO_LONGS(nr) * sizeof(long), GFP_KERNEL | __GFP_NOWARN);
 	if (!map) {
 		err = -ENOMEM;
 		goto out;
@@ -921,7 +941,7 @@ out:
 	up_write(&mt->init_lock);
 	if (file)
 		fput(file);
-	kfree(path);
+	kfree(copy);
 	return err ? err : len;
 }
 
@@ -947,8 +967,9 @@ static void wb_limit_charge(struct mtetag_dev *mt)
 /* Write back slot @index if it is what @want asks; 0, -ENOENT (not wanted) or -errno. */
 static int writeback_slot(struct mtetag_dev *mt, u32 index, u32 want, struct page *page)
 {
-	u32 len, prio;
+	u32 len, prio, csum;
 	u64 block;
+	void *mem;
 	int err;
 
 	if (mtp_pp_take(&mtetag_pool, &mt->owner, index, want, MTETAG_MAX_COMPS, &len, &prio))
@@ -958,14 +979,20 @@ static int writeback_slot(struct mtetag_dev *mt, u32 index, u32 want, struct pag
 		err = -ENOSPC;
 		goto release;
 	}
-	err = read_page(mt, page, index, NULL);
-	if (!err)
-		err = rw_block_sync(mt, page, block, REQ_OP_WRITE | REQ_SYNC);
+	/* An object that does not read back (counted as such) is skipped, as zram does. */
+	if (read_page(mt, page, index)) {
+		err = -ENOENT;
+		goto free;
+	}
+	mem = kmap_local_page(page);
+	csum = mtp_csum(mem, PAGE_SIZE);
+	kunmap_local(mem);
+	err = rw_block_sync(mt, page, block, REQ_OP_WRITE | REQ_SYNC);
 	if (err)
 		goto free;
 	atomic64_inc(&mt->wb.writes);
 	/* Written or discarded meanwhile: what went to the disk is stale. */
-	if (!mtp_pp_written_back(&mtetag_pool, &mt->owner, index, block))
+	if (!mtp_pp_written_back(&mtetag_pool, &mt->owner, index, block, csum))
 		return 0;
 	err = -ENOENT;
 free:
@@ -1058,55 +1085,59 @@ out:
 	return ret;
 }
 
+/* writeback_limit and writeback_limit_enable: a number each, under limit_lock. */
+static ssize_t wb_limit_show(struct mtetag_dev *mt, const u64 *field, char *buf)
+{
+	u64 val;
+
+	spin_lock(&mt->wb.limit_lock);
+	val = *field;
+	spin_unlock(&mt->wb.limit_lock);
+	return sysfs_emit(buf, "%llu\n", val);
+}
+
+static ssize_t wb_limit_store(struct mtetag_dev *mt, u64 *field, bool flag, const char *buf,
+			      size_t len)
+{
+	u64 val;
+
+	if (kstrtoull(buf, 10, &val))
+		return -EINVAL;
+	spin_lock(&mt->wb.limit_lock);
+	*field = flag ? !!val : val; /* the switch reads back 0 or 1, as zram's bool */
+	spin_unlock(&mt->wb.limit_lock);
+	return len;
+}
+
 static ssize_t writeback_limit_enable_show(struct device *dev, struct device_attribute *attr,
 					   char *buf)
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
-	bool val;
 
-	spin_lock(&mt->wb.limit_lock);
-	val = mt->wb.limit_enable;
-	spin_unlock(&mt->wb.limit_lock);
-	return sysfs_emit(buf, "%d\n", val);
+	return wb_limit_show(mt, &mt->wb.limit_enable, buf);
 }
 
 static ssize_t writeback_limit_enable_store(struct device *dev, struct device_attribute *attr,
 					    const char *buf, size_t len)
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
-	u64 val;
 
-	if (kstrtoull(buf, 10, &val))
-		return -EINVAL;
-	spin_lock(&mt->wb.limit_lock);
-	mt->wb.limit_enable = val;
-	spin_unlock(&mt->wb.limit_lock);
-	return len;
+	return wb_limit_store(mt, &mt->wb.limit_enable, true, buf, len);
 }
 
 static ssize_t writeback_limit_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
-	u64 val;
 
-	spin_lock(&mt->wb.limit_lock);
-	val = mt->wb.limit;
-	spin_unlock(&mt->wb.limit_lock);
-	return sysfs_emit(buf, "%llu\n", val);
+	return wb_limit_show(mt, &mt->wb.limit, buf);
 }
 
 static ssize_t writeback_limit_store(struct device *dev, struct device_attribute *attr,
 				     const char *buf, size_t len)
 {
 	struct mtetag_dev *mt = dev_to_mtetag(dev);
-	u64 val;
 
-	if (kstrtoull(buf, 10, &val))
-		return -EINVAL;
-	spin_lock(&mt->wb.limit_lock);
-	mt->wb.limit = val;
-	spin_unlock(&mt->wb.limit_lock);
-	return len;
+	return wb_limit_store(mt, &mt->wb.limit, false, buf, len);
 }
 
 /* zram's: pages on the backing device, read from it, written to it; in 4 KiB units. */
@@ -1121,47 +1152,61 @@ static ssize_t bd_stat_show(struct device *dev, struct device_attribute *attr, c
 			  (u64)atomic64_read(&mt->wb.writes) * four_k);
 }
 
-/* Try the algorithms @prio .. @prio_max - 1 above the one that compressed slot @index. */
+/*
+ * Try the algorithms @prio .. @prio_max - 1 above the one that compressed slot @index; keep
+ * the first result that shrinks the object's footprint and is under @threshold.
+ * Return: 0; -ENOENT when the slot is not one the pass wants; -ENOSPC or -ENOMEM when the
+ * pool had no room for the smaller object: the pass stops, as zram's does.
+ */
 static int recompress_slot(struct mtetag_dev *mt, u32 index, u32 want, u32 threshold, u32 prio,
 			   u32 prio_max, struct page *page, u64 *budget)
 {
 	u32 old_len, old_prio, p, tried = 0, live = 0, new_len;
 	struct mtetag_stream *s;
-	bool stored = false;
+	bool shrank = false;
+	int err = 0, attempt;
 	void *src;
-	int err;
 
 	if (mtp_pp_take(&mtetag_pool, &mt->owner, index, want | MTP_PP_COMPRESSIBLE, prio_max,
 			&old_len, &old_prio))
 		return -ENOENT;
-	if ((threshold && old_len < threshold) || read_page(mt, page, index, NULL)) {
+	if ((threshold && old_len < threshold) || read_page(mt, page, index)) {
 		mtp_pp_release(&mtetag_pool, &mt->owner, index, false);
 		return 0;
 	}
 	for (p = 1; p < MTETAG_MAX_COMPS; p++)
 		live += mtetag_comp_live(&mt->comps[p]);
-	for (p = max(prio, old_prio + 1); p < prio_max && !stored; p++) {
+	for (p = max(prio, old_prio + 1); p < prio_max && !shrank; p++) {
 		if (!mtetag_comp_live(&mt->comps[p]))
 			continue;
 		tried++;
-		s = mtetag_stream_get(&mt->comps[p]);
-		src = kmap_local_page(page);
-		err = mtetag_compress(&mt->comps[p], s, src, &new_len);
-		kunmap_local(src);
-		/* Progress is a smaller footprint in the pool, and under the threshold. */
-		if (!err && new_len <= MTP_HUGE_THRESHOLD &&
-		    (old_len == PAGE_SIZE ||
-		     ALIGN(new_len, MTP_OBJ_ALIGN) < ALIGN(old_len, MTP_OBJ_ALIGN)) &&
-		    (!threshold || new_len < threshold))
-			stored = !mtp_pp_store(&mtetag_pool, &mt->owner, index, s->buffer,
-					       new_len, p);
-		mtetag_stream_put(&mt->comps[p]);
+		/* A second attempt when the pool asked for a page of RAM and got one. */
+		for (attempt = 0; attempt < 2; attempt++) {
+			s = mtetag_stream_get(&mt->comps[p]);
+			src = kmap_local_page(page);
+			err = mtetag_compress(&mt->comps[p], s, src, &new_len);
+			kunmap_local(src);
+			/* Progress is a smaller footprint in the pool, and under the threshold. */
+			shrank = !err && new_len <= MTP_HUGE_THRESHOLD &&
+				 (old_len == PAGE_SIZE ||
+				  ALIGN(new_len, MTP_OBJ_ALIGN) < ALIGN(old_len, MTP_OBJ_ALIGN)) &&
+				 (!threshold || new_len < threshold);
+			err = shrank ? mtp_pp_store(&mtetag_pool, &mt->owner, index, s->buffer,
+						    new_len, p) : 0;
+			mtetag_stream_put(&mt->comps[p]);
+			if (err != -EAGAIN || mtetag_add_spare(GFP_KERNEL))
+				break;
+		}
 	}
 	if (tried && *budget)
 		(*budget)--;
-	if (!stored)
-		mtp_pp_release(&mtetag_pool, &mt->owner, index, tried && tried == live);
-	return 0;
+	if (shrank && !err)
+		return 0;
+	/* Only when every algorithm ran and none shrank it: later passes skip it. */
+	mtp_pp_release(&mtetag_pool, &mt->owner, index, !err && tried && tried == live);
+	if (err == -EAGAIN)
+		return -ENOMEM;
+	return err == -ENOSPC ? err : 0; /* -ESTALE: written meanwhile, the write won */
 }
 
 /*
@@ -1236,12 +1281,18 @@ static ssize_t recompress_store(struct device *dev, struct device_attribute *att
 		goto done;
 	}
 	nr = mt->disksize >> PAGE_SHIFT;
+	ret = len;
 	for (index = 0; index < nr && budget; index++) {
-		recompress_slot(mt, index, want, threshold, prio, prio_max, page, &budget);
+		int err = recompress_slot(mt, index, want, threshold, prio, prio_max, page,
+					  &budget);
+
+		if (err && err != -ENOENT) {
+			ret = err;
+			break;
+		}
 		cond_resched();
 	}
 	__free_page(page);
-	ret = len;
 done:
 	atomic_set(&mt->pp_busy, 0);
 unlock:

@@ -6,16 +6,22 @@
  *
  *   mtetag_idr_lock          mutex: hot_add, hot_remove, unload (dev.c)
  *     disk->open_mutex       the block layer's: reset and remove claim the device under it
- *     dev->init_lock         rw_semaphore: disksize, algorithm, reset; sysfs shows read it
+ *     dev->init_lock         rw_semaphore: disksize, algorithms, reset; sysfs shows read it
+ *       backing open_mutex   backing_dev_store opens the backing disk under init_lock
  *       stream->lock         per-CPU compression stream (local_lock), on the I/O path
  *         mm locks           page table lock, folio lock: the tag hook's callers
  *           pool.lock        spinlock, IRQ-safe (pool.h)
  *             zone, slab     an eviction's GFP_ATOMIC page (pages are freed after it)
+ *   wb.limit_lock            spinlock, a leaf: writeback_limit and its switch
  *
- * open_mutex is dropped before init_lock is taken, so the two never nest. The I/O path takes
- * only a stream and pool.lock; the tag hook only pool.lock, from inside the mm's locks (not
- * the zone lock: the release hook runs before the free takes it). Nothing under pool.lock
- * sleeps; the allocator is the only thing it calls into.
+ * A device's own open_mutex is dropped before its init_lock is taken, so the two never nest.
+ * The backing disk's is another disk's: an mtetag device can back another only once it has a
+ * size, and a device with a size takes no backing disk, so no cycle. Writeback and
+ * recompression passes hold init_lock for reading across their I/O to the backing disk; the
+ * I/O path reads a written-back page through a worker of system_unbound_wq and waits for it.
+ * The I/O path takes only a stream and pool.lock; the tag hook only pool.lock, from inside
+ * the mm's locks (not the zone lock: the release hook runs before the free takes it).
+ * Nothing under pool.lock sleeps; the allocator is the only thing it calls into.
  */
 #ifndef _MTETAG_H
 #define _MTETAG_H
@@ -71,11 +77,12 @@ struct mtetag_wb {
 	struct block_device *bdev;
 	unsigned long *map;         /* its pages in use */
 	unsigned long nr_blocks;
+	unsigned long next;         /* where the search for a free block starts */
 	atomic64_t count;           /* pages in use */
 	atomic64_t reads;           /* pages read back */
 	atomic64_t writes;          /* pages written */
 	spinlock_t limit_lock;
-	bool limit_enable;
+	u64 limit_enable;           /* 0 or 1 */
 	u64 limit;                  /* 4 KiB units a writeback may still write */
 };
 

@@ -266,7 +266,6 @@ static struct mtp_page *split_tail(struct mtp_pool *pool, struct mtp_owner *owne
 	return search_tiers(pool, owner, need, find_tail, false);
 }
 
-/* An empty page of either tier for @owner; NULL with *err set when there is none. */
 /**
  * mtp_owner_used() - memory an owner's objects occupy in both tiers
  * @st: the owner's statistics
@@ -283,6 +282,7 @@ static void note_used(struct mtp_owner *owner)
 	owner->st.used_max = max(owner->st.used_max, mtp_owner_used(&owner->st));
 }
 
+/* An empty page of either tier for @owner; NULL with *err set when there is none. */
 static struct mtp_page *take_empty(struct mtp_pool *pool, struct mtp_owner *owner, bool evict,
 				   int *err)
 {
@@ -909,7 +909,7 @@ u32 mtp_pool_nr_free_tag(struct mtp_pool *pool)
  * mtp_owner_init() - register a device with @nr_slots slots
  * @pool: the pool
  * @owner: the owner to set up
- * @nr_slots: slots (4 KiB pages of the device)
+ * @nr_slots: slots (pages of the device)
  *
  * Return: 0, -ENOMEM, or -ENOSPC when MTP_MAX_OWNERS are registered.
  */
@@ -1165,7 +1165,8 @@ static void read_pieces(struct mtp_pool *pool, const struct mtp_slot *s, u8 *buf
  * @owner: the device
  * @slot: the slot
  * @buf: MTP_PAGE_SIZE bytes for the object
- * @len: set to the object's length (MTP_PAGE_SIZE: raw page)
+ * @len: set to the object's length (MTP_PAGE_SIZE: raw page), or to the checksum of a
+ *	 written-back page
  * @fill: set to the word of a same-filled page, the block of a written-back one, or the
  *	  algorithm (priority) that compressed an object
  *
@@ -1194,6 +1195,7 @@ int mtp_read(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, void *buf
 		*fill = s->fill;
 	} else if (kind == MTP_SLOT_WB) {
 		*fill = s->block;
+		*len = s->csum;
 	} else if (kind == MTP_SLOT_OBJ) {
 		*len = s->len;
 		*fill = s->prio;
@@ -1344,11 +1346,13 @@ int mtp_pp_store(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const
  * @owner: the device
  * @slot: the slot, taken by mtp_pp_take()
  * @block: where its page was written
+ * @csum: mtp_csum() of the page, to check what the device returns
  *
  * Return: 0, the object is dropped and the slot names @block; -ESTALE when the slot was
  * written or discarded since it was taken: @block is the caller's to free.
  */
-int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 block)
+int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 block,
+			u32 csum)
 {
 	unsigned long flags;
 	struct mtp_slot old, *s;
@@ -1362,6 +1366,7 @@ int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot
 		old = *s;
 		set_kind(s, MTP_SLOT_WB);
 		s->block = block;
+		s->csum = csum;
 		owner->st.wb_pages++;
 		drop_obj(pool, owner, old, NULL);
 		drop_corrupt_pages(pool);

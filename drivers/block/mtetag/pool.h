@@ -190,6 +190,7 @@ struct mtp_slot {
 	/*
 	 * MTP_SLOT_OBJ: mtp_csum() of the object's bytes, kept in RAM: what the carve-out
 	 * returns is checked against it (a missed tag path, a late cache line, a wrong table).
+	 * MTP_SLOT_WB: of the page on the backing device, which is no more trusted.
 	 */
 	u32 csum;
 	u32 off8 : 11;   /* of the head piece's header in the page, in MTP_OBJ_ALIGN units */
@@ -230,7 +231,7 @@ struct mtp_owner_stats {
 	u64 same_pages;   /* slots holding a same-filled page */
 	u64 huge_pages;   /* objects stored raw */
 	u64 huge_since;   /* raw objects ever stored */
-	u64 ovf_pages;    /* overflow pages held (mem_used_total / 4 KiB) */
+	u64 ovf_pages;    /* overflow pages held (mm_stat's ram_used / PAGE_SIZE) */
 	u64 ovf_max;      /* most overflow pages ever held */
 	u64 evicted_in;   /* pieces of this owner moved out of a tag page */
 	u64 squeezed;     /* pages squeezed or emptied by compaction */
@@ -253,7 +254,7 @@ struct mtp_owner {
 	u32 nr_chunks;              /* chunks allocated */
 	u16 id;
 	u64 ovf_limit;                        /* most overflow pages; 0 = no limit */
-	/* Return a written-back slot's block; under pool->lock, must not sleep. */
+	/* Return a written-back slot's block: called under pool->lock, must not sleep. */
 	void (*free_block)(struct mtp_owner *owner, u64 block);
 	struct list_head ovf_buckets[MTP_NR_BUCKETS]; /* its partly used overflow pages */
 	struct mtp_owner_stats st;
@@ -373,7 +374,8 @@ int mtp_pp_take(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u32 wa
 		u32 prio_below, u32 *len, u32 *prio);
 int mtp_pp_store(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, const void *buf,
 		 u32 len, u32 prio);
-int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 block);
+int mtp_pp_written_back(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot, u64 block,
+			u32 csum);
 void mtp_pp_release(struct mtp_pool *pool, struct mtp_owner *owner, u32 slot,
 		    bool incompressible);
 
