@@ -3,7 +3,7 @@
 #   busybox  - Debian's busybox-static:arm64
 #   fio      - built statically from Debian's fio source package
 #   libsmartcols - util-linux's table library, static arm64 (Debian ships no .a), for mtetagctl
-#   programs - the project's guest C++ programs (tools/guest/*.cpp), static arm64
+#   programs - the guest C++ programs (tools/guest), mtetagctl and mtetag-generator, static arm64
 # Prints "name=path" lines for build-initramfs.sh.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -28,6 +28,14 @@ build_busybox() {
 	echo "busybox=$dir/bin/busybox"
 }
 
+# unpack_source PKG=VERSION DIR: Debian's source package, unpacked without its patches as
+# DIR/src/tree (upstream's tarball, whose configure is generated already).
+unpack_source() {
+	rm -rf "$2" && mkdir -p "$2/src"
+	(cd "$2/src" && apt-get source -qq --download-only "$1" >/dev/null &&
+		dpkg-source -x --skip-patches ./*.dsc tree >/dev/null)
+}
+
 build_fio() {
 	local ver dir opts
 	ver=$(apt-cache showsrc fio 2>/dev/null | awk '/^Version:/ {print $2; exit}')
@@ -35,9 +43,7 @@ build_fio() {
 	dir=$MTETAG_CACHE/fio-$(input_hash "fio $ver" "gcc $(cross_gcc_version)")
 	if [ ! -x "$dir/fio" ]; then
 		log "building fio $ver statically for arm64 (about 40 s)"
-		rm -rf "$dir" && mkdir -p "$dir/src"
-		(cd "$dir/src" && apt-get source -qq --download-only "fio=$ver" >/dev/null &&
-			dpkg-source -x --skip-patches ./*.dsc tree >/dev/null)
+		unpack_source "fio=$ver" "$dir"
 		opts=""
 		for f in numa rdma rados rbd http gfapi libnfs pmem xnvme libzbc tcmalloc dfs lex; do
 			opts="$opts --disable-$f"
@@ -65,10 +71,7 @@ build_libsmartcols() {
 	dir=$MTETAG_CACHE/libsmartcols-$(input_hash "util-linux $ver" "gcc $(cross_gcc_version)")
 	if [ ! -f "$dir/lib/libsmartcols.a" ]; then
 		log "building libsmartcols from util-linux $ver statically for arm64 (about 30 s)"
-		rm -rf "$dir" && mkdir -p "$dir/src"
-		# --skip-patches: upstream's tarball, whose configure is generated already.
-		(cd "$dir/src" && apt-get source -qq --download-only "util-linux=$ver" >/dev/null &&
-			dpkg-source -x --skip-patches ./*.dsc tree >/dev/null)
+		unpack_source "util-linux=$ver" "$dir"
 		tree=$dir/src/tree
 		opts="--host=${CROSS_COMPILE%-} --disable-all-programs --enable-libsmartcols"
 		opts="$opts --disable-shared --enable-static --disable-nls --disable-asciidoc"
@@ -93,7 +96,8 @@ build_libsmartcols() {
 build_programs() {
 	local src=$MTETAG_ROOT/tools/guest scols=$1 dir f out
 	dir=$MTETAG_CACHE/guest-progs-$(input_hash "g++ $(cross_gcc_version)" "smartcols $scols" \
-		-- "$src" "$MTETAG_ROOT/scripts/build-guest.sh" "$MTETAG_ROOT/tools/mtetagctl")
+		-- "$src" "$MTETAG_ROOT/scripts/build-guest.sh" "$MTETAG_ROOT/tools/mtetagctl" \
+		"$MTETAG_ROOT/tools/mtetag-generator")
 	if [ ! -f "$dir/.done" ]; then
 		rm -rf "$dir" && mkdir -p "$dir"
 		# CLI11 is header-only: give the cross compiler just those headers, as system ones.
@@ -113,6 +117,11 @@ build_programs() {
 			-o "$dir/mtetagctl" "$MTETAG_ROOT"/tools/mtetagctl/*.cpp \
 			"$scols/lib/libsmartcols.a"
 		"${CROSS_COMPILE}strip" "$dir/mtetagctl"
+		log "cross-compiling tools/mtetag-generator"
+		"${CROSS_COMPILE}g++" -std=c++20 -O2 -Wall -Wextra -Werror -static \
+			-I"$MTETAG_ROOT/tools/mtetag-generator" -o "$dir/mtetag-generator" \
+			"$MTETAG_ROOT"/tools/mtetag-generator/*.cpp
+		"${CROSS_COMPILE}strip" "$dir/mtetag-generator"
 		touch "$dir/.done"
 	fi
 	echo "programs=$dir"

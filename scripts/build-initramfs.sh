@@ -25,8 +25,7 @@ if [ ! -f "$out" ]; then
 	cp "${part[fio]}" "$stage/usr/bin/fio"
 	cp "${part[programs]}"/* "$stage/usr/bin/"
 	cp "$MTETAG_ROOT/scripts/guest/init" "$stage/init"
-	cp "$MTETAG_ROOT/packaging/mtetag-setup" "$stage/usr/bin/"
-	mkdir -p "$stage/etc" && cp "$MTETAG_ROOT/packaging/mtetag.conf" "$stage/etc/"
+	cp "$MTETAG_ROOT/packaging/mtetag-hibernate-check" "$stage/usr/bin/"
 	for t in "$MTETAG_ROOT"/tests/guest/*; do
 		case $t in
 		*/lib.sh) cp "$t" "$stage/tests/" ;;

@@ -11,7 +11,7 @@ set -uo pipefail
 # name | run-vm.sh options | tests (one boot each)
 SUITES=(
 	"machine|--data-mib 384 --timeout 600|cpuinfo-mte mte-probe dt-tag-storage memtotal zram-swap-hog hook-inert"
-	"mtetag|--data-mib 384 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog mtetagctl mtetag-setup"
+	"mtetag|--data-mib 384 --timeout 900|mtetag-basic mtetag-bad-input mtetag-fio mtetag-hog mtetagctl mtetag-generator"
 	"hook|--data-mib 384 --timeout 900|mtetag-stress mtetag-load-under-churn"
 	"faithful|--data-mib 384 --timeout 900|oracle-tags oracle-hook-on mte-selftests"
 	"oracle-off|--data-mib 384 --timeout 600|oracle-hook-off"
@@ -23,7 +23,7 @@ SUITES=(
 	"pagesize-16k|--flavour 16k --data-mib 384 --timeout 900 --dtgen --block-size --dtgen 16384|mtetag-basic mtetag-hog mtetag-stress tagpaths-block"
 	"kasan-hw|--flavour kasanhw --data-mib 384 --timeout 300|kasan-refusal"
 	"hardening|--data-mib 384 --timeout 900|mtetag-sysfs-fuzz mtetag-hotadd-race mtetag-scribble mtetag-starved mtetag-lifecycle"
-	"zram-abi|--data-mib 384 --timeout 900 --disk 128 --disk 128|zram-abi mtetag-writeback mtetag-ext4"
+	"zram-abi|--data-mib 384 --timeout 900 --disk 128 --disk 128|zram-abi mtetag-writeback mtetag-wb-scribble mtetag-ext4 mtetag-hibernate"
 )
 # make test-debug: these suites again on scripts/kernel/debug.config, with longer timeouts
 # (KASAN and lockdep under TCG), plus the fault-injection suite that needs that kernel.
@@ -148,7 +148,7 @@ for suite in "${SUITES[@]}"; do
 	grep -o 'tagpath: [a-z0-9_]*=[a-z-]*' "$tmp" >>"$tagpath_words"
 	grep -o 'hardening-word: [a-z_]*=[a-z0-9]*' "$tmp" >>"$hardening_words"
 	# Summary lines guest tests print whole, as their issues name them.
-	grep -oE '^(zram-abi: attributes=[0-9]+/[0-9]+ tools=[a-z-]+|writeback: pages=[0-9]+ read_back_mismatches=[0-9]+)' \
+	grep -oE '(zram-abi: attributes=[0-9]+/[0-9]+ tools=[a-z-]+|writeback: pages=[0-9]+ read_back_mismatches=[0-9]+)' \
 		"$tmp" >>"$guest_summaries"
 	r=$(sed -n 's/^FAIL kernel-log: \([0-9]*\) kernel report.*/\1/p' "$tmp" | tail -n 1)
 	reports=$((reports + ${r:-0}))

@@ -124,5 +124,18 @@ verify_device() {
 		--verify=crc32c --verify_only --verify_fatal=1 --buffer_compress_percentage=66 \
 		--refill_buffers >/tmp/verify.out 2>&1 || { grep -E 'verify|err' /tmp/verify.out | head -3; return 1; }
 }
+# start_churn: mte-churn tags, swaps and frees memory beside a test until check_churn.
+start_churn() {
+	mte-churn --seconds 600 --threads 2 --hold-mib 8 >/tmp/churn.out 2>&1 &
+	_churn=$!
+}
+# check_churn: stop it; one TAP case: every tag and byte it wrote read back, faults as due.
+check_churn() {
+	kill -USR1 $_churn 2>/dev/null
+	wait $_churn
+	_churn_rc=$?
+	tail -n 2 /tmp/churn.out
+	check "tag churn ran clean beside it" test $_churn_rc = 0
+}
 # tagpath NAME WORD: one word of the "tagpaths:" summary that scripts/test.sh assembles.
 tagpath() { echo "tagpath: $1=$2"; }

@@ -9,8 +9,7 @@ mnt=/mnt/mtetag
 modprobe mtetag || { echo "Bail out! modprobe mtetag"; exit 1; }
 echo 1 >$sys/reset
 echo 128M >$sys/disksize
-mte-churn --seconds 600 --threads 2 --hold-mib 8 >/tmp/churn.out 2>&1 &
-churn=$!
+start_churn
 check "mkfs (ext2 layout, mounted by ext4)" sh -c "mke2fs -b $((PAGE_KB * 1024)) /dev/mtetag0 >/tmp/mkfs.out 2>&1"
 mkdir -p $mnt
 check "mount -t ext4 -o discard" mount -t ext4 -o discard /dev/mtetag0 $mnt
@@ -47,11 +46,7 @@ echo 3 >/proc/sys/vm/drop_caches
 check "kept files read back intact after the remount" sh -c \
 	"cd $mnt && sha256sum -c -s /tmp/ext4.kept"
 umount $mnt
-kill -USR1 $churn 2>/dev/null
-wait $churn
-churn_rc=$?
-tail -n 2 /tmp/churn.out
-check "tag churn ran clean beside it" test $churn_rc = 0
+check_churn
 echo 1 >$sys/reset
 check "reset and rmmod" rmmod mtetag
 tap_exit

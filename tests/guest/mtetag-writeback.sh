@@ -14,8 +14,7 @@ modprobe mtetag || { echo "Bail out! modprobe mtetag"; exit 1; }
 echo 1 >$sys/reset
 check "backing_dev takes the virtio disk" sh -c "echo $bdev >$sys/backing_dev"
 echo 96M >$sys/disksize
-mte-churn --seconds 600 --threads 2 --hold-mib 8 >/tmp/churn.out 2>&1 &
-churn=$!
+start_churn
 
 # 1. Block data: fio checksums, every page idle and written back, then verified from the disk.
 fill_device 64
@@ -58,11 +57,7 @@ swapoff /dev/mtetag0
 echo "# after swapoff: bd_stat $(cat $sys/bd_stat) mm_stat $(cat $sys/mm_stat)"
 # Page 0, the swap header mkswap wrote, may have gone to the disk too (if it had room): it stays.
 check "swapoff frees every block but the header's" test "$(stat_col $sys/bd_stat 1)" -le 1
-kill -USR1 $churn 2>/dev/null
-wait $churn
-churn_rc=$?
-tail -n 2 /tmp/churn.out
-check "tag churn ran clean beside it" test $churn_rc = 0
+check_churn
 echo 1 >$sys/reset
 check "rmmod" rmmod mtetag
 echo "writeback: pages=$((written + swap_written)) read_back_mismatches=$mismatches"
