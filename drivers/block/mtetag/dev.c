@@ -67,6 +67,12 @@ static u64 default_disksize(void)
 #define SECTORS_PER_PAGE BIT(SECTORS_PER_PAGE_SHIFT)
 
 static int mtetag_major;
+/*
+ * Reads of written-back pages, waited for from submit_bio: a rescuer keeps them going when
+ * the caller is reclaim or a WQ_MEM_RECLAIM worker (dm on top of us) and no worker can be
+ * created.
+ */
+static struct workqueue_struct *mtetag_read_wq;
 static DEFINE_IDR(mtetag_idr);
 static DEFINE_MUTEX(mtetag_idr_lock);
 
@@ -403,7 +409,8 @@ static void sync_read_work(struct work_struct *work)
  * Read a written-back page and check it against @csum: the backing device is trusted no more
  * than the carve-out. Bios submitted inside our submit_bio wait on current->bio_list until
  * it returns, so a worker submits the read and we wait for it (as zram's partial reads).
- * Written-back pages are cold: one round trip each is their price for being checked.
+ * Written-back pages are cold: one round trip each is their price for being checked. An
+ * O_DIRECT reader that changes its buffer meanwhile gets an I/O error, never wrong data.
  */
 static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, u32 csum)
 {
@@ -415,7 +422,7 @@ static int read_block(struct mtetag_dev *mt, struct page *page, u64 block, u32 c
 		return -EIO;
 	atomic64_inc(&mt->wb.reads);
 	INIT_WORK_ONSTACK(&sr.work, sync_read_work);
-	queue_work(system_unbound_wq, &sr.work);
+	queue_work(mtetag_read_wq, &sr.work);
 	flush_work(&sr.work);
 	destroy_work_on_stack(&sr.work);
 	if (sr.err)
@@ -1174,7 +1181,8 @@ static int recompress_slot(struct mtetag_dev *mt, u32 index, u32 want, u32 thres
 		mtp_pp_release(&mtetag_pool, &mt->owner, index, false);
 		return 0;
 	}
-	for (p = 1; p < MTETAG_MAX_COMPS; p++)
+	/* The algorithms this pass may try on this object: all failing is "incompressible". */
+	for (p = max(prio, old_prio + 1); p < prio_max; p++)
 		live += mtetag_comp_live(&mt->comps[p]);
 	for (p = max(prio, old_prio + 1); p < prio_max && !shrank; p++) {
 		if (!mtetag_comp_live(&mt->comps[p]))
@@ -1561,8 +1569,16 @@ int mtetag_blk_init(void)
 		pr_err("disksize=%s: expected auto, 0 or a size\n", disksize);
 		return -EINVAL;
 	}
+	mtetag_read_wq = alloc_workqueue("mtetag_read", WQ_UNBOUND | WQ_MEM_RECLAIM | WQ_HIGHPRI,
+					 0);
+	if (!mtetag_read_wq)
+		return -ENOMEM;
 	mtetag_major = register_blkdev(0, "mtetag");
-	return mtetag_major < 0 ? mtetag_major : 0;
+	if (mtetag_major < 0) {
+		destroy_workqueue(mtetag_read_wq);
+		return mtetag_major;
+	}
+	return 0;
 }
 
 /**
@@ -1571,4 +1587,5 @@ int mtetag_blk_init(void)
 void mtetag_blk_exit(void)
 {
 	unregister_blkdev(mtetag_major, "mtetag");
+	destroy_workqueue(mtetag_read_wq);
 }
