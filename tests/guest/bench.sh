@@ -12,7 +12,7 @@ modprobe zram && modprobe mtetag disksize=0 || { echo "Bail out! modules"; exit 
 # two disks, a backing device for writeback; both are used only after the I/O figures.
 set -- $(ls /dev/vd? 2>/dev/null)
 for d in zram0 mtetag0; do
-	if [ $# -ge 2 ]; then
+	if [ $# -ge 1 ]; then
 		echo $1 >/sys/block/$d/backing_dev || { echo "Bail out! backing_dev of $d"; exit 1; }
 		shift
 	fi
@@ -74,14 +74,15 @@ for d in zram0 mtetag0; do
 	echo all >/sys/block/$d/idle && echo type=idle >/sys/block/$d/recompress
 	after=$(stat_col /sys/block/$d/mm_stat 2)
 	echo "$d: compr_data_size $before -> $after after recompress type=idle with zstd"
-	eval "gain_$d=\$(ratio $before $after)"
+	if [ $d = zram0 ]; then gain_z=$(ratio $before $after); else gain_m=$(ratio $before $after); fi
 done
-echo "bench: recompress-ratio-gain $alg->zstd=$gain_mtetag0"
-echo "bench: recompress-ratio-gain-zram $alg->zstd=$gain_zram0"
+echo "bench: recompress-ratio-gain $alg->zstd=$gain_m"
+echo "bench: recompress-ratio-gain-zram $alg->zstd=$gain_z"
 
 # Writeback of everything to the virtio disks: MiB/s, by /proc/uptime.
 uptime_cs() { awk '{printf "%d", $1 * 100}' /proc/uptime; }
-if [ -n "$(cat /sys/block/zram0/backing_dev | grep -v none)" ]; then
+mib_s() { awk -v p="$1" -v t="$2" 'BEGIN {printf "%.1f", t > 0 ? p * 4 / 1024 / (t / 100) : 0}'; }
+if grep -qv none /sys/block/zram0/backing_dev /sys/block/mtetag0/backing_dev; then
 	for d in zram0 mtetag0; do
 		echo all >/sys/block/$d/idle
 		t0=$(uptime_cs)
@@ -89,7 +90,7 @@ if [ -n "$(cat /sys/block/zram0/backing_dev | grep -v none)" ]; then
 		t1=$(uptime_cs)
 		pages=$(stat_col /sys/block/$d/bd_stat 3)
 		echo "$d: $pages pages written back in $((t1 - t0)) cs"
-		eval "wb_$d=\$(awk -v p=$pages -v t=$((t1 - t0)) 'BEGIN {printf \"%.1f\", t > 0 ? p * 4 / 1024 / (t / 100) : 0}')"
+		if [ $d = zram0 ]; then wb_z=$(mib_s $pages $((t1 - t0))); else wb_m=$(mib_s $pages $((t1 - t0))); fi
 	done
-	echo "bench: writeback-mib-s mtetag=$wb_mtetag0 zram=$wb_zram0 mtetag/zram=$(ratio $wb_mtetag0 $wb_zram0)"
+	echo "bench: writeback-mib-s mtetag=$wb_m zram=$wb_z mtetag/zram=$(ratio $wb_m $wb_z)"
 fi
