@@ -81,7 +81,8 @@ echo "bench: recompress-ratio-gain-zram $alg->zstd=$gain_z"
 
 # Writeback of everything to the virtio disks: MiB/s, by /proc/uptime.
 uptime_cs() { awk '{printf "%d", $1 * 100}' /proc/uptime; }
-mib_s() { awk -v p="$1" -v t="$2" 'BEGIN {printf "%.1f", t > 0 ? p * 4 / 1024 / (t / 100) : 0}'; }
+# Parenthesised: a bare ">" in printf's arguments is awk's output redirection.
+mib_s() { awk -v p="$1" -v t="$2" 'BEGIN {printf "%.1f", (t > 0 ? p * 4 / 1024 / (t / 100) : 0)}'; }
 if grep -qv none /sys/block/zram0/backing_dev /sys/block/mtetag0/backing_dev; then
 	for d in zram0 mtetag0; do
 		echo all >/sys/block/$d/idle
